@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs everything nanogpt needs on a fresh Debian machine, then configures and builds it.
+# Idempotent: packages already present are skipped, npm and cmake only redo what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  build-essential cmake pkg-config git
+  libopenblas-dev libomp-dev         # CPU backend: sgemm + OpenMP
+  libpcre2-dev                       # GPT-2 pre-tokenizer (Unicode classes)
+  libcli11-dev rapidjson-dev         # command line + config files, JSON
+  libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
+  libgtest-dev                       # tests
+  python3-torch python3-numpy        # numerical reference (run with /usr/bin/python3)
+  nodejs npm                         # tokenizer reference, frontend tooling
+  curl ca-certificates               # downloading the default data set when missing
+)
+
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "[setup] installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Torch and our trainer must use the same BLAS for benchmarks to be fair: select OpenBLAS
+# for libblas.so.3 (Debian's reference BLAS is many times slower).
+if command -v update-alternatives >/dev/null; then
+  alt=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas | head -1 || true)
+  if [ -n "$alt" ] && [ "$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu)" != "$(readlink -f "$alt")" ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$alt"
+  fi
+fi
+
+# npm packages (GPT-2 BPE vocabulary and merges; frontend libraries).
+if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] npm install"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+# Configure and build.
+BUILD_DIR=${BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)"
