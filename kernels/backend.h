@@ -1,0 +1,98 @@
+// backend.h: the compute interface every device implements (CPU now, CUDA beside it).
+//
+// One narrow table of operations, each a whole layer over a batch (never per element), on
+// buffers the backend owns. The trainer (trainer/gpt2.cpp) composes a GPT-2 step from these
+// calls only, so a new device is a new implementation of this class and nothing else.
+//
+// Shapes use llm.c / nanoGPT names: B batch, T time, C channels, NH heads, hs = C/NH,
+// V vocabulary, Vp vocabulary padded up, OC output channels, N = B*T rows.
+// Layouts are row-major: activations (B,T,C); Linear weights (OC,C) as in PyTorch.
+//
+// Gradient convention (as in llm.c): every *_backward ADDS into the gradients it produces,
+// both parameter gradients (so micro-batches accumulate) and input gradients (so the residual
+// stream's gradient accumulates). Callers zero buffers where a fresh gradient is wanted.
+//
+// Dropout is counter-based: the keep/drop decision for element i is a pure function of
+// (seed, i), so backward regenerates the forward mask instead of storing it, and results do
+// not depend on the number of threads. seed 0 with p == 0 means "no dropout".
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace nanogpt {
+
+struct Dropout {
+    float p = 0.0f;      // probability of dropping an element
+    uint64_t seed = 0;   // mask identity; must be equal in forward and backward
+    bool active() const { return p > 0.0f; }
+};
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;
+
+    // ---- memory: device buffers, zero-initialised ----
+    virtual float* alloc(size_t n_floats) = 0;
+    virtual int* alloc_ints(size_t n) = 0;
+    virtual void release(void* p) = 0;
+    virtual void to_device(void* dst, const void* src, size_t bytes) = 0;
+    virtual void to_host(void* dst, const void* src, size_t bytes) = 0;
+    virtual void copy(float* dst, const float* src, size_t n) = 0;
+    virtual void zero(float* p, size_t n) = 0;
+    virtual void synchronize() {}
+
+    // ---- forward ----
+    // out(B,T,C) = wte[tokens] + wpe[t]
+    virtual void encoder_forward(float* out, const int* tokens, const float* wte, const float* wpe,
+                                 int B, int T, int C) = 0;
+    // out(N,C) = (inp - mean) * rstd * weight + bias; saves mean(N), rstd(N) for backward. eps 1e-5.
+    virtual void layernorm_forward(float* out, float* mean, float* rstd, const float* inp,
+                                   const float* weight, const float* bias, int N, int C) = 0;
+    // out(N,OC) = inp(N,C) @ weight(OC,C)^T + bias(OC); bias may be null.
+    virtual void matmul_forward(float* out, const float* inp, const float* weight,
+                                const float* bias, int N, int C, int OC) = 0;
+    // Causal self-attention. qkv(B,T,3C) holds q,k,v; att(B,NH,T,T) receives the softmax
+    // probabilities (before dropout, kept for backward); out(B,T,C) the heads side by side.
+    virtual void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C,
+                                   int NH, Dropout drop) = 0;
+    // tanh-approximated GELU, as GPT-2.
+    virtual void gelu_forward(float* out, const float* inp, size_t n) = 0;
+    virtual void residual_forward(float* out, const float* a, const float* b, size_t n) = 0;
+    // In place: x *= mask / (1 - p).
+    virtual void dropout_forward(float* x, size_t n, Dropout drop) = 0;
+    // Softmax cross-entropy over the first V of Vp logits per row. losses(N) receives
+    // -log p(target). When dloss != 0, logits are overwritten in place by their gradient
+    // (softmax - onehot) * dloss (zero in the padding), the fused classifier of llm.c.
+    virtual void crossentropy_forward_backward(float* logits, float* losses, const int* targets,
+                                               int N, int V, int Vp, float dloss) = 0;
+
+    // ---- backward (all accumulate, see above) ----
+    virtual void encoder_backward(float* dwte, float* dwpe, const float* dout, const int* tokens,
+                                  int B, int T, int C) = 0;
+    virtual void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                                    const float* inp, const float* weight, const float* mean,
+                                    const float* rstd, int N, int C) = 0;
+    // dbias may be null (no bias).
+    virtual void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                                 const float* inp, const float* weight, int N, int C, int OC) = 0;
+    // scratch: B*NH*T*T floats of workspace, contents undefined on return.
+    virtual void attention_backward(float* dqkv, float* scratch, const float* dout,
+                                    const float* qkv, const float* att, int B, int T, int C,
+                                    int NH, Dropout drop) = 0;
+    virtual void gelu_backward(float* dinp, const float* inp, const float* dout, size_t n) = 0;
+    // In place on a gradient: dx *= mask / (1 - p), the same mask as dropout_forward.
+    virtual void dropout_backward(float* dx, size_t n, Dropout drop) = 0;
+
+    // ---- optimizer ----
+    // Sum of squares of x, accumulated in double in an order that does not depend on threads.
+    virtual double sum_squares(const float* x, size_t n) = 0;
+    // One AdamW step (decoupled weight decay, bias-corrected moments; PyTorch's AdamW).
+    // The gradient is multiplied by grad_scale first (gradient clipping). t counts from 1.
+    virtual void adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
+                              float lr, float beta1, float beta2, float eps, float weight_decay,
+                              float grad_scale, int t) = 0;
+};
+
+}  // namespace nanogpt

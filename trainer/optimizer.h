@@ -1,0 +1,41 @@
+// optimizer.h: AdamW over the GPT2 parameter buffer, with global-norm gradient clipping.
+// Weight decay applies to 2-D tensors only (nanoGPT's groups: embeddings and Linear weights);
+// with bias = false, bias tensors are frozen at zero (equivalent to a model without biases).
+#pragma once
+#include <vector>
+
+#include "trainer/gpt2.h"
+
+namespace nanogpt {
+
+struct AdamWSettings {
+    float beta1 = 0.9f, beta2 = 0.95f, eps = 1e-8f;
+    float weight_decay = 0.1f;
+    float grad_clip = 1.0f;  // 0: no clipping
+    bool train_biases = true;
+};
+
+class AdamW {
+public:
+    AdamW(GPT2& model, const AdamWSettings& s);
+    ~AdamW();
+    AdamW(const AdamW&) = delete;
+    AdamW& operator=(const AdamW&) = delete;
+
+    // Clips, updates every parameter, and returns the gradient norm before clipping.
+    // t counts optimizer steps from 1 (bias correction).
+    float step(float lr, int t);
+    float grad_norm();
+
+    std::vector<float> save_m() const;
+    std::vector<float> save_v() const;
+    void load(const std::vector<float>& m, const std::vector<float>& v);
+
+private:
+    GPT2& model_;
+    AdamWSettings s_;
+    float* m_ = nullptr;
+    float* v_ = nullptr;
+};
+
+}  // namespace nanogpt
