@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(
   build-essential cmake pkg-config git
-  libopenblas-dev libomp-dev         # CPU backend: sgemm + OpenMP
+  libopenblas-openmp-dev             # CPU backend: sgemm, OpenMP-threaded
   libpcre2-dev                       # GPT-2 pre-tokenizer (Unicode classes)
   libcli11-dev rapidjson-dev         # command line + config files, JSON
   libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
@@ -27,10 +27,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Torch and our trainer must use the same BLAS for benchmarks to be fair: select OpenBLAS
-# for libblas.so.3 (Debian's reference BLAS is many times slower).
+# Torch and our trainer must use the same BLAS for benchmarks to be fair: select OpenBLAS's
+# OpenMP variant for libblas.so.3, the one we link (Debian's reference BLAS is many times
+# slower, and the pthread variant fights OpenMP thread pools for the cores).
 if command -v update-alternatives >/dev/null; then
-  alt=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas | head -1 || true)
+  alt=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas-openmp | head -1 || true)
   if [ -n "$alt" ] && [ "$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu)" != "$(readlink -f "$alt")" ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu "$alt"

@@ -22,12 +22,13 @@ namespace nanogpt {
 
 void add_train_command(CLI::App& app) {
     auto cfg = std::make_shared<TrainConfig>();
+    auto config_path = std::make_shared<std::string>();
     CLI::App* cmd = app.add_subcommand("train", "train a GPT-2 model (keys as nanoGPT's train.py)");
-    add_train_options(*cmd, *cfg);
-    cmd->callback([cfg, cmd]() {
+    add_train_options(*cmd, *cfg, *config_path);
+    cmd->callback([cfg, cmd, config_path]() {
+        if (!config_path->empty()) apply_config_file(*cmd, *config_path);
         // The effective configuration (file + command line), saved beside the checkpoints.
-        std::string text = cmd->config_to_str(true, false);
-        run_train(*cfg, text);
+        run_train(*cfg, effective_config_toml(*cmd));
     });
 }
 

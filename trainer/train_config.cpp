@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "common/error.h"
+#include "common/file_io.h"
 
 namespace nanogpt {
 
@@ -23,9 +24,8 @@ void opt(CLI::App& cmd, const std::string& key, T& value, const std::string& hel
 }
 }  // namespace
 
-void add_train_options(CLI::App& cmd, TrainConfig& c) {
-    cmd.set_config("--config", "", "TOML config file (keys as below, e.g. max_iters = 2000)");
-    cmd.allow_config_extras(CLI::config_extras_mode::error);
+void add_train_options(CLI::App& cmd, TrainConfig& c, std::string& config_path) {
+    cmd.add_option("--config", config_path, "TOML config file (keys as below, e.g. max_iters = 2000)");
     opt(cmd, "out_dir", c.out_dir, "where checkpoints, metrics.csv and samples go");
     opt(cmd, "data_dir", c.data_dir, "directory with train.bin, val.bin, tokenizer.json (default data/<dataset>)");
     opt(cmd, "dataset", c.dataset, "data set name, used for the default data_dir");
@@ -60,6 +60,50 @@ void add_train_options(CLI::App& cmd, TrainConfig& c) {
     opt(cmd, "sample_tokens", c.sample_tokens, "length of text samples in tokens (0: none)");
     opt(cmd, "temperature", c.temperature, "sampling temperature");
     opt(cmd, "top_k", c.top_k, "sample from the k most likely tokens (0: all)");
+}
+
+void apply_config_file(CLI::App& cmd, const std::string& path) {
+    if (!file_exists(path)) throw Error("config file '" + path + "' does not exist");
+    std::vector<CLI::ConfigItem> items;
+    try {
+        items = CLI::ConfigTOML().from_file(path);
+    } catch (const CLI::Error& e) {
+        throw Error("cannot read config file '" + path + "': " + e.what());
+    }
+    for (const CLI::ConfigItem& item : items) {
+        if (item.name == "++" || item.name == "--") continue;  // section open / close markers
+        std::string key = item.fullname();
+        CLI::Option* op = cmd.get_option_no_throw("--" + key);
+        if (!op || key == "config" || key == "help")
+            throw Error("unknown key '" + key + "' in config file '" + path + "'",
+                        "keys are nanoGPT's names: see nanogpt train --help");
+        if (op->count() > 0) continue;  // given on the command line
+        try {
+            op->add_result(item.inputs);
+            op->run_callback();
+        } catch (const CLI::Error& e) {
+            std::string value = item.inputs.empty() ? "" : item.inputs.front();
+            throw Error("bad value '" + value + "' for key '" + key + "' in config file '" + path +
+                        "': " + e.what());
+        }
+    }
+}
+
+std::string effective_config_toml(const CLI::App& cmd) {
+    std::string out = "# effective configuration of this run (config file + command line)\n";
+    for (const CLI::Option* op : cmd.get_options()) {
+        if (op->get_lnames().empty()) continue;
+        std::string key = op->get_lnames().front();
+        if (key == "config" || key == "help") continue;
+        for (char& ch : key)
+            if (ch == '-') ch = '_';
+        std::string value = op->count() > 0 ? op->results().back() : op->get_default_str();
+        if (op->get_type_name() == "TEXT") value = "\"" + value + "\"";
+        else if (value == "1" && op->get_type_name() == "BOOLEAN") value = "true";
+        else if (value == "0" && op->get_type_name() == "BOOLEAN") value = "false";
+        out += key + " = " + value + "\n";
+    }
+    return out;
 }
 
 void TrainConfig::validate() const {

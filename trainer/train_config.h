@@ -57,8 +57,17 @@ struct TrainConfig {
 };
 
 // Registers every key as --key-name (and --key_name, the spelling config files use) on the
-// `train` subcommand, plus --config FILE. Unknown keys in the file or on the line are errors.
-void add_train_options(CLI::App& cmd, TrainConfig& cfg);
+// `train` subcommand, plus --config FILE. Unknown keys on the command line are errors.
+// Returns the --config option's target string.
+void add_train_options(CLI::App& cmd, TrainConfig& cfg, std::string& config_path);
+
+// Applies a TOML config file to the options of `cmd` that the command line did not set
+// (the command line wins). An unknown key or a value of the wrong type is an Error naming it.
+// (CLI11 2.1 ignores set_config() on subcommands, so config files are applied here.)
+void apply_config_file(CLI::App& cmd, const std::string& path);
+
+// The effective configuration of `cmd` as TOML with nanoGPT's key names (key = value lines).
+std::string effective_config_toml(const CLI::App& cmd);
 
 // nanoGPT's learning-rate schedule.
 float learning_rate_at(const TrainConfig& cfg, int step);
