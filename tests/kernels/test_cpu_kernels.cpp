@@ -84,7 +84,9 @@ TEST(CpuKernels, AttentionIsCausalAndRowsSumToOne) {
             double sum = 0.0;
             for (int t2 = 0; t2 < T; t2++) {
                 float a = att[((size_t)h * T + t) * T + t2];
-                if (t2 > t) EXPECT_EQ(a, 0.0f) << "future position " << t2 << " seen from " << t;
+                if (t2 > t) {
+                    EXPECT_EQ(a, 0.0f) << "future position " << t2 << " seen from " << t;
+                }
                 sum += a;
             }
             EXPECT_NEAR(sum, 1.0, 1e-5);
