@@ -12,7 +12,6 @@ DEB_PACKAGES=(
   libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
   libgtest-dev                       # tests
   python3-torch python3-numpy        # numerical reference (run with /usr/bin/python3)
-  nodejs npm                         # tokenizer reference, frontend tooling
   curl ca-certificates               # downloading the default data set when missing
 )
 
@@ -20,6 +19,10 @@ missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# node and npm: machines may already have them from elsewhere (newer than Debian's); a Debian
+# npm would then conflict, so install them only when the commands are missing.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "[setup] installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
