@@ -22,6 +22,20 @@
 
 namespace nanogpt {
 
+// Exact statistics of one slab of a parameter tensor (one layer of it), gathered for free
+// during the AdamW pass when the dashboard asks for a sample. Histogram edges are given by the
+// caller (the previous sample's range); values outside land in the edge bins.
+struct SlabStats {
+    static constexpr int kBins = 64;
+    double sum = 0, sumsq = 0;   // of the parameters after the update
+    double grad_sumsq = 0;       // of the raw gradient (before clipping)
+    double update_sumsq = 0;     // of the update actually applied (new - old)
+    float min = 0, max = 0;
+    uint64_t count = 0;
+    float hist_lo = -1, hist_hi = 1;  // set by the caller before the pass
+    uint32_t hist[kBins] = {};
+};
+
 struct Dropout {
     float p = 0.0f;      // probability of dropping an element
     uint64_t seed = 0;   // mask identity; must be equal in forward and backward
@@ -90,9 +104,12 @@ public:
     virtual double sum_squares(const float* x, size_t n) = 0;
     // One AdamW step (decoupled weight decay, bias-corrected moments; PyTorch's AdamW).
     // The gradient is multiplied by grad_scale first (gradient clipping). t counts from 1.
+    // stats, when not null, receives SlabStats for `slabs` equal consecutive slabs of the n
+    // values (host memory; hist_lo/hist_hi set by the caller).
     virtual void adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
                               float lr, float beta1, float beta2, float eps, float weight_decay,
-                              float grad_scale, int t) = 0;
+                              float grad_scale, int t, SlabStats* stats = nullptr,
+                              int slabs = 1) = 0;
 };
 
 }  // namespace nanogpt

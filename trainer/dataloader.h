@@ -23,6 +23,11 @@ public:
     void random_batch(uint64_t key, int B, int T, std::vector<int>& x, std::vector<int>& y) const;
     // Batch i read in order: tokens [i*B*T, i*B*T + B*T + 1). False past the end of the shard.
     bool sequential_batch(size_t i, int B, int T, std::vector<int>& x, std::vector<int>& y) const;
+    // Calls f(token) for every token of the shard, in order.
+    template <typename F>
+    void count_tokens(F&& f) const {
+        for (uint16_t t : tokens_) f((int)t);
+    }
 
 private:
     std::string path_;

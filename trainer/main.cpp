@@ -1,4 +1,4 @@
-// main.cpp: the nanogpt command line: prepare, train, eval, sample.
+// main.cpp: the nanogpt command line: prepare, train, eval, sample, serve, export.
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "data/prepare_cli.h"
 #include "trainer/commands.h"
+#include "viz/viz_cli.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"nanogpt: train GPT-2 models and watch them learn"};
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
     nanogpt::add_train_command(app);
     nanogpt::add_eval_command(app);
     nanogpt::add_sample_command(app);
+    nanogpt::viz::add_serve_command(app);
+    nanogpt::viz::add_export_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

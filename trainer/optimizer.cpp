@@ -20,7 +20,13 @@ float AdamW::grad_norm() {
     return (float)std::sqrt(model_.backend().sum_squares(model_.grads(), model_.num_params()));
 }
 
-float AdamW::step(float lr, int t) {
+int AdamW::num_slabs() const {
+    int n = 0;
+    for (const ParamTensorInfo& info : model_.layout().tensors) n += info.layers;
+    return n;
+}
+
+float AdamW::step(float lr, int t, SlabStats* stats) {
     Backend& be = model_.backend();
     float norm = grad_norm();
     // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
@@ -29,12 +35,15 @@ float AdamW::step(float lr, int t) {
         float coef = s_.grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) scale = coef;
     }
+    SlabStats* slab = stats;
     for (const ParamTensorInfo& info : model_.layout().tensors) {
-        if (info.is_bias && !s_.train_biases) continue;
+        SlabStats* tensor_stats = slab;
+        if (slab) slab += info.layers;
+        if (info.is_bias && !s_.train_biases) continue;  // frozen at zero: no stats either
         float wd = info.is_matrix ? s_.weight_decay : 0.0f;
         be.adamw_update(model_.params() + info.offset, model_.grads() + info.offset,
                         m_ + info.offset, v_ + info.offset, info.size, lr, s_.beta1, s_.beta2,
-                        s_.eps, wd, scale, t);
+                        s_.eps, wd, scale, t, tensor_stats, info.layers);
     }
     return norm;
 }

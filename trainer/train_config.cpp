@@ -60,6 +60,23 @@ void add_train_options(CLI::App& cmd, TrainConfig& c, std::string& config_path) 
     opt(cmd, "sample_tokens", c.sample_tokens, "length of text samples in tokens (0: none)");
     opt(cmd, "temperature", c.temperature, "sampling temperature");
     opt(cmd, "top_k", c.top_k, "sample from the k most likely tokens (0: all)");
+    // The dashboard: --viz-port on the command line, viz.port (or [viz] port) in a file.
+    auto viz = [&](const std::string& key, auto& value, const std::string& help) {
+        std::string dashed = key;
+        for (char& ch : dashed)
+            if (ch == '_') ch = '-';
+        cmd.add_option("--viz-" + dashed + ",--viz." + key, value, help)->capture_default_str();
+    };
+    cmd.add_flag("--viz-off,--viz.off", c.viz_off, "no dashboard, no sampling, no run store (the baseline)");
+    viz("interval", c.viz_interval, "steps between parameter samples");
+    viz("host", c.viz_host, "address the dashboard binds (beyond loopback needs --viz-token)");
+    viz("port", c.viz_port, "dashboard port (0: any free port)");
+    viz("token", c.viz_token, "token clients must present (?token=... or Authorization: Bearer)");
+    viz("runs_dir", c.viz_runs_dir, "where runs are recorded (runs/<session>/)");
+    viz("history_mb", c.viz_history_mb, "disk budget for a run's frames; older frames are thinned");
+    viz("max_frame_bytes", c.viz_max_frame_bytes, "size budget of one frame; the sample shrinks to fit");
+    viz("embedding_points", c.viz_embedding_points, "token embeddings shown (most frequent, then random)");
+    viz("grid", c.viz_grid, "rows and columns sampled from each weight matrix");
 }
 
 void apply_config_file(CLI::App& cmd, const std::string& path) {
@@ -93,7 +110,7 @@ std::string effective_config_toml(const CLI::App& cmd) {
     std::string out = "# effective configuration of this run (config file + command line)\n";
     for (const CLI::Option* op : cmd.get_options()) {
         if (op->get_lnames().empty()) continue;
-        std::string key = op->get_lnames().front();
+        std::string key = op->get_lnames().back();  // the file spelling: max_iters, viz.port
         if (key == "config" || key == "help") continue;
         for (char& ch : key)
             if (ch == '-') ch = '_';
@@ -135,6 +152,12 @@ void TrainConfig::validate() const {
     need(sample_tokens >= 0, "sample_tokens", "must be >= 0");
     need(temperature > 0.0f, "temperature", "must be > 0");
     need(top_k >= 0, "top_k", "must be >= 0");
+    need(viz_interval > 0, "viz.interval", "must be > 0");
+    need(viz_port >= 0 && viz_port < 65536, "viz.port", "must be a port number (0: any free port)");
+    need(viz_history_mb > 0, "viz.history_mb", "must be > 0");
+    need(viz_max_frame_bytes >= 4096, "viz.max_frame_bytes", "must be at least 4096");
+    need(viz_embedding_points > 0, "viz.embedding_points", "must be > 0");
+    need(viz_grid > 0, "viz.grid", "must be > 0");
 }
 
 float learning_rate_at(const TrainConfig& c, int step) {

@@ -51,6 +51,18 @@ struct TrainConfig {
     float temperature = 0.8f;
     int top_k = 200;
 
+    // the dashboard (viz/): on unless viz_off
+    bool viz_off = false;
+    int viz_interval = 10;
+    std::string viz_host = "127.0.0.1";
+    int viz_port = 8080;           // 0: any free port
+    std::string viz_token = "";    // required to bind beyond loopback
+    std::string viz_runs_dir = "runs";
+    int viz_history_mb = 256;
+    int viz_max_frame_bytes = 1 << 20;
+    int viz_embedding_points = 2048;
+    int viz_grid = 32;
+
     std::string resolved_data_dir() const { return data_dir.empty() ? "data/" + dataset : data_dir; }
     // Checks ranges and relations between values; throws Error naming the key.
     void validate() const;

@@ -18,6 +18,7 @@
 #include "trainer/gpt2.h"
 #include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
+#include "trainer/viz_bridge.h"
 
 namespace nanogpt {
 
@@ -46,6 +47,18 @@ float estimate_loss(GPT2& model, const TokenDataset& data, const TrainConfig& cf
     return (float)(sum / cfg.eval_iters);
 }
 
+StepMetrics to_step_metrics(const StepRow& r) {
+    StepMetrics m;
+    m.step = r.step;
+    m.train_loss = r.train_loss;
+    m.val_loss = r.val_loss;
+    m.lr = r.lr;
+    m.grad_norm = r.grad_norm;
+    m.ms = r.ms;
+    m.tokens_per_s = r.tokens_per_s;
+    return m;
+}
+
 int sample_start_token(const Tokenizer* tok) {
     if (!tok) return 0;
     if (tok->kind() == "gpt2") return 50256;  // <|endoftext|>
@@ -58,7 +71,7 @@ int sample_start_token(const Tokenizer* tok) {
 }
 
 void print_sample(GPT2& model, const Tokenizer* tok, const TrainConfig& cfg, int step,
-                  const std::string& samples_path) {
+                  const std::string& samples_path, TrainingObserver* viz) {
     if (cfg.sample_tokens <= 0 || !tok) return;
     SampleOptions so;
     so.num_tokens = cfg.sample_tokens;
@@ -70,6 +83,7 @@ void print_sample(GPT2& model, const Tokenizer* tok, const TrainConfig& cfg, int
     std::string text = tok->decode(ids);
     std::printf("---- sample at step %d ----\n%s\n---------------------------\n", step, text.c_str());
     std::fflush(stdout);
+    if (viz) viz->event(step, "sample", text);
     std::string entry = "step " + std::to_string(step) + ":\n" + text + "\n\n";
     if (FILE* f = std::fopen(samples_path.c_str(), "ab")) {
         std::fwrite(entry.data(), 1, entry.size(), f);
@@ -169,6 +183,17 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
     std::printf("data %s: %zu train tokens, %zu val tokens | B=%d T=%d accumulation %d (%.0f tokens/step)\n",
                 data_dir.c_str(), train_data.size(), val_data.size(), B, T, accum, tokens_per_step);
     if (start_step > 0) std::printf("resuming from %s at step %d\n", model_path.c_str(), start_step);
+
+    // The dashboard sees the run only through TrainingObserver; with --viz-off there is none.
+    std::unique_ptr<TrainingObserver> viz = make_dashboard(cfg);
+    HostParamReader param_reader(model);
+    if (viz) {
+        viz->run_started(describe_model(model, train_data, tokenizer.get()),
+                         run_metadata_json(cfg, config_text, model, backend->name()));
+        if (!viz->url().empty())
+            std::printf("dashboard: %s (parameter samples every %d steps)\n", viz->url().c_str(),
+                        cfg.viz_interval);
+    }
     std::fflush(stdout);
 
     MetricsLog metrics(cfg.out_dir + "/metrics.csv", cfg.init_from == "resume" ? start_step : -1);
@@ -203,20 +228,30 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
             summary.final_val_loss = val;
             std::printf("step %d: train loss %.4f, val loss %.4f\n", step, train_est, val);
             std::fflush(stdout);
+            if (viz) {
+                char text[96];
+                std::snprintf(text, sizeof text, "train loss %.4f, val loss %.4f", train_est, val);
+                viz->event(step, "eval", text);
+            }
             if (cfg.eval_only) {
                 metrics.write(row);
+                if (viz) viz->step_finished(to_step_metrics(row));
                 break;
             }
             if (step > start_step && (cfg.always_save_checkpoint || val < best_val || last)) {
                 save_checkpoint(step);
                 std::printf("saved checkpoint to %s\n", cfg.out_dir.c_str());
+                if (viz) viz->event(step, "checkpoint", "saved " + model_path);
             }
             best_val = std::min(best_val, val);
         }
         if (step > start_step && (step % sample_interval == 0 || last))
-            print_sample(model, tokenizer.get(), cfg, step, samples_path);
+            print_sample(model, tokenizer.get(), cfg, step, samples_path, viz.get());
         if (last) {
-            if (row.val_loss) metrics.write(row);
+            if (row.val_loss) {
+                metrics.write(row);
+                if (viz) viz->step_finished(to_step_metrics(row));
+            }
             if (step == start_step) save_checkpoint(step);
             break;
         }
@@ -235,7 +270,11 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
             model.backward();
         }
         float lr = learning_rate_at(cfg, step);
-        float norm = opt.step(lr, step + 1);
+        // A dashboard sample shows the state after this update (step + 1 updates): its exact
+        // statistics come out of the optimizer's pass, then the watched values are copied.
+        SampleRequest* sample = viz ? viz->sample_due(step + 1) : nullptr;
+        float norm = opt.step(lr, step + 1, sample ? sample->stats.data() : nullptr);
+        if (sample) viz->sample_ready(sample, param_reader);
         double ms = ms_since(t0);
 
         row.train_loss = (float)loss;
@@ -244,6 +283,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         row.ms = (float)ms;
         row.tokens_per_s = (float)(tokens_per_step / (ms / 1000.0));
         metrics.write(row);
+        if (viz) viz->step_finished(to_step_metrics(row));
         summary.steps_run++;
         summary.final_train_loss = (float)loss;
         if (!std::isfinite(loss))
@@ -254,6 +294,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
             std::fflush(stdout);
         }
     }
+    if (viz) viz->run_finished("finished");
     summary.seconds = ms_since(t_start) / 1000.0;
     std::printf("done: %d steps in %.1f s", summary.steps_run, summary.seconds);
     if (std::isfinite(summary.final_val_loss)) std::printf(", final val loss %.4f", summary.final_val_loss);

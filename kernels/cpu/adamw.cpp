@@ -1,4 +1,5 @@
 // adamw.cpp: AdamW as PyTorch defines it, and the global gradient norm it is clipped by.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -24,21 +25,88 @@ double CpuBackend::sum_squares(const float* x, size_t n) {
     return total;
 }
 
+namespace {
+struct AdamWArgs {
+    float lr, beta1, beta2, eps, weight_decay, grad_scale, c1, c2;
+};
+
+inline float adamw_one(float& param, float grad, float& m, float& v, const AdamWArgs& a) {
+    float g = grad * a.grad_scale;
+    float mi = a.beta1 * m + (1.0f - a.beta1) * g;
+    float vi = a.beta2 * v + (1.0f - a.beta2) * g * g;
+    m = mi;
+    v = vi;
+    float p = param * (1.0f - a.lr * a.weight_decay);  // decoupled decay, before the step
+    float updated = p - a.lr * (mi / a.c1) / (std::sqrt(vi / a.c2) + a.eps);
+    float delta = updated - param;
+    param = updated;
+    return delta;
+}
+
+// The same update, also accumulating SlabStats. Blocks of a slab are reduced into per-block
+// partials and merged in order, so the statistics do not depend on the thread count either.
+void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_t n,
+                      const AdamWArgs& a, SlabStats* stats, int slabs) {
+    constexpr size_t kBlock = 16384;
+    for (int s = 0; s < slabs; s++) {
+        size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs, len = i1 - i0;
+        size_t blocks = (len + kBlock - 1) / kBlock;
+        std::vector<SlabStats> part(blocks);
+        SlabStats& out = stats[s];
+        const float lo = out.hist_lo, width = (out.hist_hi - out.hist_lo) / SlabStats::kBins;
+        const float inv = width > 0 ? 1.0f / width : 0.0f;
+#pragma omp parallel for schedule(static)
+        for (size_t b = 0; b < blocks; b++) {
+            SlabStats& ps = part[b];
+            ps.min = INFINITY;
+            ps.max = -INFINITY;
+            size_t j0 = i0 + b * kBlock, j1 = std::min(i1, j0 + kBlock);
+            float sum = 0, sumsq = 0, gsq = 0, usq = 0;
+            for (size_t i = j0; i < j1; i++) {
+                float raw = grad[i];
+                float d = adamw_one(param[i], raw, m[i], v[i], a);
+                float p = param[i];
+                sum += p;
+                sumsq += p * p;
+                gsq += raw * raw;
+                usq += d * d;
+                ps.min = std::min(ps.min, p);
+                ps.max = std::max(ps.max, p);
+                int bin = (int)((p - lo) * inv);
+                bin = bin < 0 ? 0 : bin >= SlabStats::kBins ? SlabStats::kBins - 1 : bin;
+                ps.hist[bin]++;
+            }
+            ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
+            ps.count = j1 - j0;
+        }
+        out.sum = out.sumsq = out.grad_sumsq = out.update_sumsq = 0;
+        out.count = 0;
+        out.min = INFINITY;
+        out.max = -INFINITY;
+        for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] = 0;
+        for (const SlabStats& ps : part) {
+            out.sum += ps.sum; out.sumsq += ps.sumsq;
+            out.grad_sumsq += ps.grad_sumsq; out.update_sumsq += ps.update_sumsq;
+            out.count += ps.count;
+            out.min = std::min(out.min, ps.min);
+            out.max = std::max(out.max, ps.max);
+            for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] += ps.hist[k];
+        }
+    }
+}
+}  // namespace
+
 void CpuBackend::adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
                               float lr, float beta1, float beta2, float eps, float weight_decay,
-                              float grad_scale, int t) {
-    const float c1 = 1.0f - std::pow(beta1, (float)t);
-    const float c2 = 1.0f - std::pow(beta2, (float)t);
-#pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        float g = grad[i] * grad_scale;
-        float mi = beta1 * m[i] + (1.0f - beta1) * g;
-        float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        float p = param[i] * (1.0f - lr * weight_decay);  // decoupled decay, before the step
-        param[i] = p - lr * (mi / c1) / (std::sqrt(vi / c2) + eps);
+                              float grad_scale, int t, SlabStats* stats, int slabs) {
+    const AdamWArgs a{lr, beta1, beta2, eps, weight_decay, grad_scale,
+                      1.0f - std::pow(beta1, (float)t), 1.0f - std::pow(beta2, (float)t)};
+    if (stats) {
+        adamw_with_stats(param, grad, m, v, n, a, stats, slabs);
+        return;
     }
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) adamw_one(param[i], grad[i], m[i], v[i], a);
 }
 
 }  // namespace nanogpt

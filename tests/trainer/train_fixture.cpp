@@ -50,6 +50,7 @@ TrainConfig tiny_config(const std::string& data_dir, const std::string& out_dir)
     c.min_lr = 1e-3f;
     c.sample_tokens = 0;
     c.device = "cpu";
+    c.viz_off = true;  // dashboard tests live in tests/viz
     return c;
 }
 

@@ -1,0 +1,36 @@
+// frame_builder.h: turns one gathered sample (values, gradients, exact statistics) into a
+// Frame, on the viz worker thread: embeddings projected to 3D, grids and vectors quantised.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "viz/frame.h"
+#include "viz/observer.h"
+#include "viz/projection.h"
+#include "viz/sample_plan.h"
+
+namespace nanogpt::viz {
+
+// The per-slab statistics in a frame, in this order (tensor "stats", field = tensor name).
+constexpr const char* kStatNames[] = {"mean", "std", "min", "max", "rms", "grad_rms",
+                                      "update_ratio", "hist_lo", "hist_hi"};
+constexpr int kNumStats = 9;
+
+class FrameBuilder {
+public:
+    FrameBuilder(const ModelDesc& model, const SamplePlan& plan, std::string session);
+    Frame build(int step, const std::vector<float>& values, const std::vector<float>& grads,
+                const std::vector<SlabStats>& stats);
+    // A frame of the plan's shape with zero data (for sizing).
+    Frame empty_frame() const;
+
+private:
+    std::string meta_json() const;
+    const ModelDesc& model_;
+    const SamplePlan& plan_;
+    std::string session_;
+    std::string meta_;
+    Projector wte_projector_, wpe_projector_;
+};
+
+}  // namespace nanogpt::viz
