@@ -1,0 +1,49 @@
+// hub_client_message.cpp: parsing and answering client -> server WebSocket messages.
+#include "viz/hub_client_message.h"
+
+#include <rapidjson/document.h>
+
+#include "viz/hub_json.h"
+#include "viz/hub_request.h"
+
+namespace nanogpt::viz {
+namespace {
+
+ClientReply error_reply(std::string_view message) {
+    return {json_string_object({{"type", "error"}, {"message", message}}), true};
+}
+
+}  // namespace
+
+ClientReply reply_to_client_message(std::string_view data, bool text, size_t total_bytes, size_t max_bytes) {
+    if (!text) return error_reply("binary messages are not accepted; send JSON text");
+    if (total_bytes > max_bytes) {
+        return error_reply("message of " + std::to_string(total_bytes) + " bytes is over the limit of " +
+                           std::to_string(max_bytes));
+    }
+    if (data.empty()) return error_reply("message is not valid JSON");
+    rapidjson::Document doc;
+    doc.Parse(data.data(), data.size());
+    if (doc.HasParseError()) return error_reply("message is not valid JSON");
+    if (!doc.IsObject()) return error_reply("message must be a JSON object");
+    const auto type = doc.FindMember("type");
+    if (type == doc.MemberEnd() || !type->value.IsString()) {
+        return error_reply("message needs a string \"type\"");
+    }
+    const std::string_view kind(type->value.GetString(), type->value.GetStringLength());
+    if (kind == "ping") return {json_string_object({{"type", "pong"}}), false};
+    if (kind == "subscribe") {
+        const auto session = doc.FindMember("session");
+        if (session == doc.MemberEnd() || !session->value.IsString()) {
+            return error_reply("subscribe needs a string \"session\"");
+        }
+        const std::string_view id(session->value.GetString(), session->value.GetStringLength());
+        if (!is_valid_session_id(id)) return error_reply("bad session id (allowed: A-Z a-z 0-9 _ . -)");
+        // Every client gets every broadcast for now; subscribing is acknowledged so the
+        // protocol can narrow it later without a client change.
+        return {json_string_object({{"type", "subscribed"}, {"session", id}}), false};
+    }
+    return error_reply("unknown message type");
+}
+
+}  // namespace nanogpt::viz
