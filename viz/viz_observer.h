@@ -34,6 +34,7 @@ struct VizOptions {
 
 struct VizCounters {
     uint64_t frames = 0, skipped_samples = 0, dropped_messages = 0, errors = 0;
+    double build_ms_total = 0, build_ms_max = 0;  // projection + encoding, on the viz thread
 };
 
 class VizObserver;

@@ -43,55 +43,63 @@ inline float adamw_one(float& param, float grad, float& m, float& v, const AdamW
     return delta;
 }
 
-// The same update, also accumulating SlabStats. Blocks of a slab are reduced into per-block
-// partials and merged in order, so the statistics do not depend on the thread count either.
+// The same update, also accumulating SlabStats. The slabs are cut into blocks, all blocks of
+// all slabs run in one parallel loop (one OpenMP region, not one per slab), each into its own
+// partial, and the partials are merged in order: the statistics do not depend on the thread
+// count either.
 void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_t n,
                       const AdamWArgs& a, SlabStats* stats, int slabs) {
     constexpr size_t kBlock = 16384;
+    struct Work { int slab; size_t i0, i1; };
+    std::vector<Work> work;
     for (int s = 0; s < slabs; s++) {
-        size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs, len = i1 - i0;
-        size_t blocks = (len + kBlock - 1) / kBlock;
-        std::vector<SlabStats> part(blocks);
-        SlabStats& out = stats[s];
+        size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs;
+        for (size_t j = i0; j < i1; j += kBlock) work.push_back({s, j, std::min(i1, j + kBlock)});
+    }
+    std::vector<SlabStats> part(work.size());
+#pragma omp parallel for schedule(static)
+    for (size_t w = 0; w < work.size(); w++) {
+        const Work& wk = work[w];
+        const SlabStats& out = stats[wk.slab];
         const float lo = out.hist_lo, width = (out.hist_hi - out.hist_lo) / SlabStats::kBins;
         const float inv = width > 0 ? 1.0f / width : 0.0f;
-#pragma omp parallel for schedule(static)
-        for (size_t b = 0; b < blocks; b++) {
-            SlabStats& ps = part[b];
-            ps.min = INFINITY;
-            ps.max = -INFINITY;
-            size_t j0 = i0 + b * kBlock, j1 = std::min(i1, j0 + kBlock);
-            float sum = 0, sumsq = 0, gsq = 0, usq = 0;
-            for (size_t i = j0; i < j1; i++) {
-                float raw = grad[i];
-                float d = adamw_one(param[i], raw, m[i], v[i], a);
-                float p = param[i];
-                sum += p;
-                sumsq += p * p;
-                gsq += raw * raw;
-                usq += d * d;
-                ps.min = std::min(ps.min, p);
-                ps.max = std::max(ps.max, p);
-                int bin = (int)((p - lo) * inv);
-                bin = bin < 0 ? 0 : bin >= SlabStats::kBins ? SlabStats::kBins - 1 : bin;
-                ps.hist[bin]++;
-            }
-            ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
-            ps.count = j1 - j0;
+        SlabStats& ps = part[w];
+        float sum = 0, sumsq = 0, gsq = 0, usq = 0, mn = INFINITY, mx = -INFINITY;
+        for (size_t i = wk.i0; i < wk.i1; i++) {
+            float raw = grad[i];
+            float d = adamw_one(param[i], raw, m[i], v[i], a);
+            float p = param[i];
+            sum += p;
+            sumsq += p * p;
+            gsq += raw * raw;
+            usq += d * d;
+            mn = std::min(mn, p);
+            mx = std::max(mx, p);
+            float fb = (p - lo) * inv;
+            int bin = fb <= 0.0f ? 0 : fb >= (float)(SlabStats::kBins - 1) ? SlabStats::kBins - 1 : (int)fb;
+            ps.hist[bin]++;
         }
+        ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
+        ps.min = mn; ps.max = mx;
+        ps.count = wk.i1 - wk.i0;
+    }
+    for (int s = 0; s < slabs; s++) {
+        SlabStats& out = stats[s];
         out.sum = out.sumsq = out.grad_sumsq = out.update_sumsq = 0;
         out.count = 0;
         out.min = INFINITY;
         out.max = -INFINITY;
         for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] = 0;
-        for (const SlabStats& ps : part) {
-            out.sum += ps.sum; out.sumsq += ps.sumsq;
-            out.grad_sumsq += ps.grad_sumsq; out.update_sumsq += ps.update_sumsq;
-            out.count += ps.count;
-            out.min = std::min(out.min, ps.min);
-            out.max = std::max(out.max, ps.max);
-            for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] += ps.hist[k];
-        }
+    }
+    for (size_t w = 0; w < work.size(); w++) {
+        SlabStats& out = stats[work[w].slab];
+        const SlabStats& ps = part[w];
+        out.sum += ps.sum; out.sumsq += ps.sumsq;
+        out.grad_sumsq += ps.grad_sumsq; out.update_sumsq += ps.update_sumsq;
+        out.count += ps.count;
+        out.min = std::min(out.min, ps.min);
+        out.max = std::max(out.max, ps.max);
+        for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] += ps.hist[k];
     }
 }
 }  // namespace

@@ -31,8 +31,10 @@ DATA=$WORK/data OUT=$WORK/out
 check "prepare char" "$BIN" prepare --tokenizer char --input "$INPUT" --out "$DATA"
 check "shards and tokenizer written" test -s "$DATA/train.bin" -a -s "$DATA/val.bin" -a -s "$DATA/tokenizer.json"
 
+RUNS=$WORK/runs
 TRAIN=("$BIN" train --config "$SRC/configs/shakespeare_char_cpu.toml" --data-dir "$DATA" --out-dir "$OUT"
-       --eval-interval 10 --eval-iters 2 --log-interval 1 --sample-tokens 40)
+       --eval-interval 10 --eval-iters 2 --log-interval 1 --sample-tokens 40
+       --viz-port 0 --viz-runs-dir "$RUNS" --viz-interval 5)
 check "train 20 steps" bash -c '"$@" --max-iters 20 > "'"$WORK"'/train.txt"' _ "${TRAIN[@]}"
 check "progress line per step" bash -c "[ \$(grep -cE '^step +[0-9]+/20 \| loss [0-9.]+ \| lr .* ms \| [0-9]+ tok/s' $WORK/train.txt) -eq 20 ]"
 check "validation printed" grep -q "step 20: train loss .*, val loss" "$WORK/train.txt"
@@ -57,6 +59,30 @@ v = float(lines[-2].split()[1]) if not lines[-1] else float(lines[-1].split()[1]
 assert len(b) == 3 and abs(sum(b) / 3 - v) < 1e-5, (b, v)"
 check "sample generates text" bash -c "'$BIN' sample --model $OUT/model.bin --num-tokens 30 --prompt 'ROMEO:' > $WORK/sample.txt && [ \$(wc -c < $WORK/sample.txt) -gt 30 ] && grep -q '^ROMEO:' $WORK/sample.txt"
 check "sample is seeded" bash -c "'$BIN' sample --model $OUT/model.bin --num-tokens 30 --seed 5 > $WORK/s1 && '$BIN' sample --model $OUT/model.bin --num-tokens 30 --seed 5 > $WORK/s2 && cmp -s $WORK/s1 $WORK/s2"
+
+# The dashboard side: the run was recorded, can be exported and served.
+check "dashboard URL printed" grep -qE "^dashboard: http://127.0.0.1:[0-9]+/" "$WORK/train.txt"
+check "two sessions recorded (train, resume)" bash -c "[ \$(ls $RUNS | wc -l) -eq 2 ]"
+SESSION=$(ls "$RUNS" | head -1)
+check "frames every viz interval" bash -c "[ \$(ls $RUNS/$SESSION/frames | wc -l) -eq 4 ]"
+check "export npz opens in NumPy" bash -c "'$BIN' export $RUNS/$SESSION --format npz --out $WORK/run.npz > /dev/null && /usr/bin/python3 -c \"
+import numpy as np; z = np.load('$WORK/run.npz')
+assert list(z['steps']) == [5, 10, 15, 20], z['steps']
+assert z['wte.xyz'].shape == (4, 65, 3) and np.isfinite(z['wte.xyz']).all()
+assert z['metrics.train_loss'].shape[0] == 21\""
+check "export csv" bash -c "'$BIN' export $SESSION --runs $RUNS --format csv --out $WORK/run.csv > /dev/null && head -1 $WORK/run.csv | grep -q '^step,train_loss,val_loss'"
+check "export of an unknown run" fails_with "error:" "$BIN" export nosuchrun --runs "$RUNS" --format npz --out "$WORK/x.npz"
+"$BIN" serve --runs "$RUNS" --port 0 > "$WORK/serve.txt" 2>&1 &
+SERVE=$!
+for _ in $(seq 50); do grep -q "serving" "$WORK/serve.txt" && break; sleep 0.1; done
+PORT=$(grep -oE '127.0.0.1:[0-9]+' "$WORK/serve.txt" | head -1 | cut -d: -f2)
+check "serve lists recorded sessions" bash -c "curl -sf http://127.0.0.1:$PORT/api/sessions | grep -q '$SESSION'"
+check "serve returns a frame by step" bash -c "curl -sf http://127.0.0.1:$PORT/api/sessions/$SESSION/frames/10 | head -c 4 | grep -q NGVF"
+check "serve serves the page" bash -c "curl -sf http://127.0.0.1:$PORT/ | grep -q '<title>nanogpt'"
+check "serve refuses traversal" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --path-as-is http://127.0.0.1:$PORT/../../etc/passwd) -ge 400 ]"
+kill $SERVE; wait $SERVE 2>/dev/null
+check "--viz-off records nothing" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/off --max-iters 3 --viz-off --viz-runs-dir $WORK/offruns > $WORK/off.txt && [ ! -e $WORK/offruns ] && ! grep -q dashboard $WORK/off.txt"
+check "binding beyond loopback needs a token" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok --max-iters 1 --viz-host 0.0.0.0 --viz-port 0 --viz-runs-dir $WORK/tokruns 2>&1 | grep -q 'viz-token'"
 
 printf 'max_iters = 5\nmax_iterz = 3\n' > "$WORK/unknown.toml"
 check "unknown key in a config file" fails_with "unknown key 'max_iterz'" "$BIN" train --config "$WORK/unknown.toml" --data-dir "$DATA"

@@ -8,7 +8,7 @@ BIN=$1 SRC=$2 SHARED=$3
 WORK=$(mktemp -d /tmp/nanogpt-gpt2.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 "$BIN" prepare --tokenizer gpt2 --input "$SHARED/tinyshakespeare/input.txt" --out "$WORK/data"
-"$BIN" train --config "$SRC/configs/gpt2_small.toml" --data-dir "$WORK/data" --out-dir "$WORK/out" \
+"$BIN" train --config "$SRC/configs/gpt2_small.toml" --data-dir "$WORK/data" --out-dir "$WORK/out" --viz-port 0 --viz-runs-dir "$WORK/runs" \
     --max-iters 2 --eval-iters 1 --sample-tokens 8 | tee "$WORK/train.txt"
 /usr/bin/python3 - "$WORK" <<'PY'
 import math, struct, sys

@@ -9,7 +9,7 @@ trap 'rm -rf "$WORK"' EXIT
 "$BIN" prepare --tokenizer char --input "$SHARED/tinyshakespeare/input.txt" --out "$WORK/data"
 start=$(date +%s)
 "$BIN" train --config "$SRC/configs/shakespeare_char_cpu.toml" --data-dir "$WORK/data" \
-    --out-dir "$WORK/out" --log-interval 250 --sample-tokens 0
+    --out-dir "$WORK/out" --viz-port 0 --viz-runs-dir "$WORK/runs" --log-interval 250 --sample-tokens 0
 echo "trained in $(( $(date +%s) - start )) s"
 final=$(tail -1 "$WORK/out/metrics.csv" | cut -d, -f3)
 echo "final val loss $final (bar: 1.88)"
