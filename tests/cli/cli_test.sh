@@ -84,6 +84,20 @@ kill $SERVE; wait $SERVE 2>/dev/null
 check "--viz-off records nothing" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/off --max-iters 3 --viz-off --viz-runs-dir $WORK/offruns > $WORK/off.txt && [ ! -e $WORK/offruns ] && ! grep -q dashboard $WORK/off.txt"
 check "binding beyond loopback needs a token" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok --max-iters 1 --viz-host 0.0.0.0 --viz-port 0 --viz-runs-dir $WORK/tokruns 2>&1 | grep -q 'viz-token'"
 
+# kill -9 in the middle of a run: the store still loads (at most the frame being written is lost).
+"$BIN" train --config "$SRC/configs/shakespeare_char_cpu.toml" --data-dir "$DATA" --out-dir "$WORK/kill" \
+    --max-iters 100000 --eval-interval 100000 --sample-tokens 0 --viz-interval 1 --viz-port 0 \
+    --viz-runs-dir "$WORK/killruns" > "$WORK/kill.txt" 2>&1 &
+KILLPID=$!
+for _ in $(seq 200); do
+    [ "$(ls "$WORK"/killruns/*/frames 2>/dev/null | grep -c '\.bin$')" -ge 10 ] && break
+    sleep 0.1
+done
+kill -9 $KILLPID; wait $KILLPID 2>/dev/null
+KILLED=$(ls "$WORK/killruns" | head -1)
+check "store of a killed run exports" bash -c "'$BIN' export $WORK/killruns/$KILLED --format npz --out $WORK/killed.npz > /dev/null && /usr/bin/python3 -c \"
+import numpy as np; z = np.load('$WORK/killed.npz'); assert len(z['steps']) >= 10, z['steps']\""
+
 printf 'max_iters = 5\nmax_iterz = 3\n' > "$WORK/unknown.toml"
 check "unknown key in a config file" fails_with "unknown key 'max_iterz'" "$BIN" train --config "$WORK/unknown.toml" --data-dir "$DATA"
 printf 'max_iters = "many"\n' > "$WORK/badvalue.toml"
