@@ -115,16 +115,7 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         o.port = 0;
         o.runs_dir = runs;
         obs = viz::make_viz_observer(o);
-        ModelDesc desc;
-        desc.L = model.config().num_layers;
-        desc.NH = model.config().num_heads;
-        desc.C = model.config().channels;
-        desc.V = model.config().vocab_size;
-        desc.Vp = model.config().padded_vocab_size;
-        desc.maxT = model.config().max_seq_len;
-        for (const ParamTensorInfo& t : model.layout().tensors)
-            desc.tensors.push_back({t.name, t.offset, t.layers, t.rows, t.cols});
-        obs->run_started(desc, "{}");
+        obs->run_started(describe_model(model, nullptr, nullptr), "{}");
         client = std::make_unique<Client>(obs->port());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the client connect
         r.frame_bytes = obs->frame_bytes();

@@ -228,6 +228,15 @@ void GPT2::backward() {
                            a.residual3 + (size_t)(L - 1) * NC, P(P_LNFW), a.lnf_mean, a.lnf_rstd,
                            N, C);
 
+    // The gradient reaching a residual branch's output: d(residual) itself, or, with dropout
+    // after the branch, a masked copy of it.
+    auto branch_grad = [&](int layer, int site) -> const float* {
+        Dropout d = layer_dropout(layer, site);
+        if (!d.active()) return a.dresidual;
+        be_.copy(a.dbuf, a.dresidual, NC);
+        be_.dropout_backward(a.dbuf, NC, d);
+        return a.dbuf;
+    };
     for (int l = L - 1; l >= 0; l--) {
         const float* residual = l == 0 ? a.encoded : a.residual3 + (size_t)(l - 1) * NC;
         const float* ln1 = a.ln1 + l * NC;
@@ -240,13 +249,7 @@ void GPT2::backward() {
         const float* fch_gelu = a.fch_gelu + l * NC * 4;
 
         // dresidual holds d(residual3). MLP branch: residual3 = residual2 + dropout(fcproj).
-        const float* dproj = a.dresidual;
-        Dropout d_mlp = layer_dropout(l, kDropMlpResidual);
-        if (d_mlp.active()) {
-            be_.copy(a.dbuf, a.dresidual, NC);
-            be_.dropout_backward(a.dbuf, NC, d_mlp);
-            dproj = a.dbuf;
-        }
+        const float* dproj = branch_grad(l, kDropMlpResidual);
         be_.zero(a.dfch_gelu, NC * 4);
         be_.matmul_backward(a.dfch_gelu, G(P_FCPROJW) + (size_t)l * 4 * C * C, G(P_FCPROJB) + l * C,
                             dproj, fch_gelu, P(P_FCPROJW) + (size_t)l * 4 * C * C, N, 4 * C, C);
@@ -261,13 +264,7 @@ void GPT2::backward() {
                                a.ln2_rstd + (size_t)l * N, N, C);
 
         // Attention branch: residual2 = residual + dropout(attproj).
-        dproj = a.dresidual;
-        Dropout d_attn = layer_dropout(l, kDropAttnResidual);
-        if (d_attn.active()) {
-            be_.copy(a.dbuf, a.dresidual, NC);
-            be_.dropout_backward(a.dbuf, NC, d_attn);
-            dproj = a.dbuf;
-        }
+        dproj = branch_grad(l, kDropAttnResidual);
         be_.zero(a.datty, NC);
         be_.matmul_backward(a.datty, G(P_ATTPROJW) + (size_t)l * C * C, G(P_ATTPROJB) + l * C,
                             dproj, atty, P(P_ATTPROJW) + (size_t)l * C * C, N, C, C);

@@ -188,7 +188,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
     std::unique_ptr<TrainingObserver> viz = make_dashboard(cfg);
     HostParamReader param_reader(model);
     if (viz) {
-        viz->run_started(describe_model(model, train_data, tokenizer.get()),
+        viz->run_started(describe_model(model, &train_data, tokenizer.get()),
                          run_metadata_json(cfg, config_text, model, backend->name()));
         if (!viz->url().empty())
             std::printf("dashboard: %s (parameter samples every %d steps)\n", viz->url().c_str(),

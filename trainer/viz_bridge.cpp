@@ -35,7 +35,7 @@ std::unique_ptr<TrainingObserver> make_dashboard(const TrainConfig& cfg) {
     return viz::make_viz_observer(o);
 }
 
-ModelDesc describe_model(const GPT2& model, const TokenDataset& train, const Tokenizer* tokenizer) {
+ModelDesc describe_model(const GPT2& model, const TokenDataset* train, const Tokenizer* tokenizer) {
     const ModelConfig& c = model.config();
     ModelDesc d;
     d.L = c.num_layers;
@@ -46,12 +46,14 @@ ModelDesc describe_model(const GPT2& model, const TokenDataset& train, const Tok
     d.maxT = c.max_seq_len;
     for (const ParamTensorInfo& t : model.layout().tensors)
         d.tensors.push_back({t.name, t.offset, t.layers, t.rows, t.cols});
-    std::vector<std::pair<uint64_t, int>> counts(c.vocab_size);
-    for (int i = 0; i < c.vocab_size; i++) counts[i] = {0, i};
-    train.count_tokens([&](int token) { counts[token].first++; });
-    std::stable_sort(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    for (auto& [n, token] : counts)
-        if (n > 0) d.tokens_by_frequency.push_back(token);
+    if (train) {
+        std::vector<std::pair<uint64_t, int>> counts(c.vocab_size);
+        for (int i = 0; i < c.vocab_size; i++) counts[i] = {0, i};
+        train->count_tokens([&](int token) { counts[token].first++; });
+        std::stable_sort(counts.begin(), counts.end(), [](auto& a, auto& b) { return a.first > b.first; });
+        for (auto& [n, token] : counts)
+            if (n > 0) d.tokens_by_frequency.push_back(token);
+    }
     if (tokenizer) {
         d.token_text.resize(c.vocab_size);
         for (int i = 0; i < c.vocab_size && i < tokenizer->vocab_size(); i++) {

@@ -16,7 +16,8 @@ namespace nanogpt {
 // The dashboard for this run, or null with --viz-off.
 std::unique_ptr<TrainingObserver> make_dashboard(const TrainConfig& cfg);
 
-ModelDesc describe_model(const GPT2& model, const TokenDataset& train, const Tokenizer* tokenizer);
+// train and tokenizer may be null (no token frequencies, no token text).
+ModelDesc describe_model(const GPT2& model, const TokenDataset* train, const Tokenizer* tokenizer);
 
 // run.json: session-independent metadata (config, model shape, git revision, start time).
 std::string run_metadata_json(const TrainConfig& cfg, const std::string& config_toml,

@@ -19,13 +19,7 @@ std::string FrameBuilder::meta_json() const {
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
     w.Key("model");
-    w.StartObject();
-    w.Key("L"); w.Int(model_.L);
-    w.Key("NH"); w.Int(model_.NH);
-    w.Key("C"); w.Int(model_.C);
-    w.Key("V"); w.Int(model_.V);
-    w.Key("maxT"); w.Int(model_.maxT);
-    w.EndObject();
+    write_model_shape(w, model_);
     w.Key("stat_names");
     w.StartArray();
     for (const char* n : kStatNames) w.String(n);

@@ -16,6 +16,18 @@ constexpr const char* kStatNames[] = {"mean", "std", "min", "max", "rms", "grad_
                                       "update_ratio", "hist_lo", "hist_hi"};
 constexpr int kNumStats = 9;
 
+// Writes {"L":..,"NH":..,"C":..,"V":..,"maxT":..}, the model shape the browser needs.
+template <typename Writer>
+void write_model_shape(Writer& w, const ModelDesc& m) {
+    w.StartObject();
+    w.Key("L"); w.Int(m.L);
+    w.Key("NH"); w.Int(m.NH);
+    w.Key("C"); w.Int(m.C);
+    w.Key("V"); w.Int(m.V);
+    w.Key("maxT"); w.Int(m.maxT);
+    w.EndObject();
+}
+
 class FrameBuilder {
 public:
     FrameBuilder(const ModelDesc& model, const SamplePlan& plan, std::string session);

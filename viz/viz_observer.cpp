@@ -228,13 +228,7 @@ struct VizObserver::Impl {
             w.Key("interval"); w.Int(opt.interval);
             w.Key("frame_bytes"); w.Uint64(plan.frame_bytes);
             w.Key("model");
-            w.StartObject();
-            w.Key("L"); w.Int(model.L);
-            w.Key("NH"); w.Int(model.NH);
-            w.Key("C"); w.Int(model.C);
-            w.Key("V"); w.Int(model.V);
-            w.Key("maxT"); w.Int(model.maxT);
-            w.EndObject();
+            write_model_shape(w, model);
         });
     }
 };
