@@ -76,10 +76,13 @@ void procrustes3(const std::vector<float>& a, const std::vector<float>& b, int n
 std::vector<float> Projector::project(const std::vector<float>& x, int n, int d) {
     std::vector<float> out((size_t)n * 3, 0.0f);
     if (n == 0 || d == 0) return out;
+    // Centre once; the iterations below then run over contiguous floats and vectorise.
     std::vector<double> mean(d, 0.0);
     for (int p = 0; p < n; p++)
         for (int i = 0; i < d; i++) mean[i] += x[(size_t)p * d + i];
-    for (double& m : mean) m /= n;
+    std::vector<float> xc((size_t)n * d);
+    for (int p = 0; p < n; p++)
+        for (int i = 0; i < d; i++) xc[(size_t)p * d + i] = (float)(x[(size_t)p * d + i] - mean[i] / n);
 
     const bool warm = (int)basis_.size() == d * 3 && prev_d_ == d;
     if (!warm) {  // a fixed, deterministic start
@@ -88,42 +91,53 @@ std::vector<float> Projector::project(const std::vector<float>& x, int n, int d)
             for (int j = 0; j < 3; j++) basis_[i * 3 + j] = std::sin(1.0 + i * 0.7 + j * 1.3);
         orthonormalise(basis_, d);
     }
-    // Subspace iteration: basis <- orth(Xc^T Xc basis).
-    std::vector<double> proj((size_t)n * 3), next((size_t)d * 3);
-    const int iterations = warm ? 6 : 30;
-    for (int it = 0; it < iterations; it++) {
+    // The basis as three contiguous float columns, for the dot products.
+    std::vector<float> cols((size_t)3 * d);
+    auto load_cols = [&] {
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < 3; j++) cols[(size_t)j * d + i] = (float)basis_[i * 3 + j];
+    };
+    // proj(n x 3) = xc * basis
+    std::vector<float> proj((size_t)n * 3);
+    auto project_rows = [&] {
+        const float *c0 = cols.data(), *c1 = c0 + d, *c2 = c1 + d;
         for (int p = 0; p < n; p++) {
-            const float* row = &x[(size_t)p * d];
-            double a0 = 0, a1 = 0, a2 = 0;
+            const float* row = &xc[(size_t)p * d];
+            float a0 = 0, a1 = 0, a2 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2)
             for (int i = 0; i < d; i++) {
-                double c = row[i] - mean[i];
-                a0 += c * basis_[i * 3];
-                a1 += c * basis_[i * 3 + 1];
-                a2 += c * basis_[i * 3 + 2];
+                a0 += row[i] * c0[i];
+                a1 += row[i] * c1[i];
+                a2 += row[i] * c2[i];
             }
             proj[p * 3] = a0; proj[p * 3 + 1] = a1; proj[p * 3 + 2] = a2;
         }
-        std::fill(next.begin(), next.end(), 0.0);
+    };
+    // Subspace iteration: basis <- orth(xc^T xc basis).
+    std::vector<float> next((size_t)3 * d);
+    const int iterations = warm ? 4 : 30;
+    for (int it = 0; it < iterations; it++) {
+        load_cols();
+        project_rows();
+        std::fill(next.begin(), next.end(), 0.0f);
+        float *n0 = next.data(), *n1 = n0 + d, *n2 = n1 + d;
         for (int p = 0; p < n; p++) {
-            const float* row = &x[(size_t)p * d];
+            const float* row = &xc[(size_t)p * d];
+            const float q0 = proj[p * 3], q1 = proj[p * 3 + 1], q2 = proj[p * 3 + 2];
+#pragma omp simd
             for (int i = 0; i < d; i++) {
-                double c = row[i] - mean[i];
-                next[i * 3] += c * proj[p * 3];
-                next[i * 3 + 1] += c * proj[p * 3 + 1];
-                next[i * 3 + 2] += c * proj[p * 3 + 2];
+                n0[i] += q0 * row[i];
+                n1[i] += q1 * row[i];
+                n2[i] += q2 * row[i];
             }
         }
-        basis_.swap(next);
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < 3; j++) basis_[i * 3 + j] = next[(size_t)j * d + i];
         orthonormalise(basis_, d);
     }
-    for (int p = 0; p < n; p++) {
-        const float* row = &x[(size_t)p * d];
-        for (int j = 0; j < 3; j++) {
-            double acc = 0;
-            for (int i = 0; i < d; i++) acc += (row[i] - mean[i]) * basis_[i * 3 + j];
-            out[(size_t)p * 3 + j] = (float)acc;
-        }
-    }
+    load_cols();
+    project_rows();
+    out.assign(proj.begin(), proj.end());
     if (prev_n_ == n && prev_d_ == d && !previous_.empty()) {
         double R[9];
         procrustes3(out, previous_, n, R);
