@@ -33,6 +33,7 @@ struct SlabStats {
     float min = 0, max = 0;
     uint64_t count = 0;
     float hist_lo = -1, hist_hi = 1;  // set by the caller before the pass
+    bool want_hist = true;            // set by the caller: false skips the histogram (left 0)
     uint32_t hist[kBins] = {};
 };
 

@@ -64,7 +64,7 @@ Frame FrameBuilder::empty_frame() const {
 }
 
 Frame FrameBuilder::build(int step, const std::vector<float>& values, const std::vector<float>& grads,
-                          const std::vector<SlabStats>& stats) {
+                          const std::vector<SlabStats>& stats, const std::vector<int>& hist_steps) {
     Frame f;
     f.session = session_;
     f.step = step;
@@ -127,7 +127,8 @@ Frame FrameBuilder::build(int step, const std::vector<float>& values, const std:
             std::vector<float> row = {(float)mean, (float)std::sqrt(var), s.min, s.max, (float)rms,
                                       (float)std::sqrt(s.grad_sumsq / n),
                                       (float)(s.sumsq > 0 ? std::sqrt(s.update_sumsq / s.sumsq) : 0.0),
-                                      s.hist_lo, s.hist_hi};
+                                      s.hist_lo, s.hist_hi,
+                                      (float)(k < hist_steps.size() ? hist_steps[k] : step)};
             add("stats", "stats", layer, t.name.c_str(), {kNumStats}, false, std::move(row));
             std::vector<float> hist(SlabStats::kBins);
             for (int b = 0; b < SlabStats::kBins; b++) hist[b] = (float)s.hist[b];

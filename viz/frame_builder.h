@@ -12,9 +12,11 @@
 namespace nanogpt::viz {
 
 // The per-slab statistics in a frame, in this order (tensor "stats", field = tensor name).
+// hist_step: the step the histogram was counted at (histograms refresh at most every
+// kHistogramEverySteps steps per slab, the other statistics every sample).
 constexpr const char* kStatNames[] = {"mean", "std", "min", "max", "rms", "grad_rms",
-                                      "update_ratio", "hist_lo", "hist_hi"};
-constexpr int kNumStats = 9;
+                                      "update_ratio", "hist_lo", "hist_hi", "hist_step"};
+constexpr int kNumStats = 10;
 
 // Writes {"L":..,"NH":..,"C":..,"V":..,"maxT":..}, the model shape the browser needs.
 template <typename Writer>
@@ -31,8 +33,9 @@ void write_model_shape(Writer& w, const ModelDesc& m) {
 class FrameBuilder {
 public:
     FrameBuilder(const ModelDesc& model, const SamplePlan& plan, std::string session);
+    // hist_steps: per slab, the step of its histogram (empty: all counted at `step`).
     Frame build(int step, const std::vector<float>& values, const std::vector<float>& grads,
-                const std::vector<SlabStats>& stats);
+                const std::vector<SlabStats>& stats, const std::vector<int>& hist_steps = {});
     // A frame of the plan's shape with zero data (for sizing).
     Frame empty_frame() const;
 

@@ -101,8 +101,14 @@ struct VizObserver::Impl {
     int last_step = 0;
 
     // Histogram ranges for the next sample: the last exact min/max of each slab, widened.
+    // Histograms are the costly statistic (a scattered count per parameter), so each slab's is
+    // refreshed at most every kHistogramEverySteps steps, round robin; frames carry the
+    // latest one with its step.
+    static constexpr int kHistogramEverySteps = 10;
     std::mutex range_mu;
     std::vector<std::pair<float, float>> ranges;
+    std::vector<SlabStats> last_hist;
+    std::vector<int> last_hist_step;
 
     std::atomic<uint64_t> frames{0}, skipped{0}, dropped{0}, errors{0};
     std::atomic<uint64_t> queued{0}, handled{0};
@@ -157,7 +163,23 @@ struct VizObserver::Impl {
         try {
             fault("build");
             auto t0 = std::chrono::steady_clock::now();
-            Frame f = builder->build(slot.request.step, slot.values, slot.grads, slot.request.stats);
+            std::vector<int> hist_steps(slot.request.stats.size(), slot.request.step);
+            {
+                std::lock_guard<std::mutex> lock(range_mu);
+                for (size_t i = 0; i < slot.request.stats.size(); i++) {
+                    SlabStats& st = slot.request.stats[i];
+                    if (st.want_hist) {
+                        last_hist[i] = st;
+                        last_hist_step[i] = slot.request.step;
+                    } else {
+                        std::copy(std::begin(last_hist[i].hist), std::end(last_hist[i].hist), st.hist);
+                        st.hist_lo = last_hist[i].hist_lo;
+                        st.hist_hi = last_hist[i].hist_hi;
+                        hist_steps[i] = last_hist_step[i];
+                    }
+                }
+            }
+            Frame f = builder->build(slot.request.step, slot.values, slot.grads, slot.request.stats, hist_steps);
             {
                 std::lock_guard<std::mutex> lock(range_mu);
                 for (size_t i = 0; i < ranges.size() && i < slot.request.stats.size(); i++) {
@@ -268,6 +290,8 @@ void VizObserver::run_started(const ModelDesc& model, const std::string& run_jso
     size_t slabs = 0;
     for (const TensorDesc& t : model.tensors) slabs += t.layers;
     m.ranges.assign(slabs, {-0.1f, 0.1f});
+    m.last_hist.assign(slabs, SlabStats{});
+    m.last_hist_step.assign(slabs, -1);
     for (SampleSlot& s : m.slots) {
         s.values.resize(m.plan.indices.size());
         s.grads.resize(m.plan.indices.size());
@@ -342,11 +366,15 @@ SampleRequest* VizObserver::sample_due(int step) {
         bool expected = false;
         if (s.busy.compare_exchange_strong(expected, true)) {
             s.request.step = step;
+            const int every = std::max(1, (Impl::kHistogramEverySteps + m.opt.interval - 1) / m.opt.interval);
+            const int sample_index = step / m.opt.interval;
             std::lock_guard<std::mutex> lock(m.range_mu);
             for (size_t i = 0; i < s.request.stats.size(); i++) {
                 s.request.stats[i] = SlabStats{};
                 s.request.stats[i].hist_lo = m.ranges[i].first;
                 s.request.stats[i].hist_hi = m.ranges[i].second;
+                s.request.stats[i].want_hist =
+                    m.last_hist_step[i] < 0 || (sample_index + (int)i) % every == 0;
             }
             return &s.request;
         }

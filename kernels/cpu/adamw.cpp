@@ -64,6 +64,7 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
         const float lo = out.hist_lo, width = (out.hist_hi - out.hist_lo) / SlabStats::kBins;
         const float inv = width > 0 ? 1.0f / width : 0.0f;
         SlabStats& ps = part[w];
+        ps.count = wk.i1 - wk.i0;
         // Two loops over the block (it stays in cache): the update with its sums, which
         // vectorises, then the histogram, counted into four interleaved sub-histograms so that
         // runs of equal bins do not serialise on one counter.
@@ -80,6 +81,9 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
             mn = std::min(mn, p);
             mx = std::max(mx, p);
         }
+        ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
+        ps.min = mn; ps.max = mx;
+        if (!out.want_hist) continue;
         uint32_t sub[4][SlabStats::kBins] = {};
         size_t i = wk.i0;
         auto bin_of = [&](float p) {
@@ -94,9 +98,6 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
         }
         for (; i < wk.i1; i++) sub[0][bin_of(param[i])]++;
         for (int k = 0; k < SlabStats::kBins; k++) ps.hist[k] = sub[0][k] + sub[1][k] + sub[2][k] + sub[3][k];
-        ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
-        ps.min = mn; ps.max = mx;
-        ps.count = wk.i1 - wk.i0;
     }
     for (int s = 0; s < slabs; s++) {
         SlabStats& out = stats[s];

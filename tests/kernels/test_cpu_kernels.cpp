@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -136,6 +137,60 @@ TEST(CpuKernels, CrossEntropyIgnoresPaddingAndGivesSoftmaxGradient) {
     EXPECT_EQ(logits[3], 0.0f);
     EXPECT_EQ(logits[7], 0.0f);
     EXPECT_NEAR(logits[4], 1.0 / 3 - 1, 1e-6);
+}
+
+}  // namespace
+
+namespace {
+
+// The dashboard's statistics come out of the AdamW pass: they must be right, and asking for
+// them must not change the update (a run with the dashboard on trains exactly as one without).
+TEST(CpuKernels, AdamWStatisticsAreExactAndDoNotChangeTheUpdate) {
+    CpuBackend be;
+    const size_t n = 100003;  // not a multiple of the block size
+    const int slabs = 3;
+    auto p0 = random_vec(n, 31, 0.5f), g = random_vec(n, 32, 0.01f);
+    std::vector<float> pa = p0, pb = p0, ma(n), va(n), mb(n), vb(n);
+    std::vector<SlabStats> st(slabs);
+    for (auto& s : st) { s.hist_lo = -0.4f; s.hist_hi = 0.4f; }
+    st[2].want_hist = false;
+    be.adamw_update(pa.data(), g.data(), ma.data(), va.data(), n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.5f, 3, nullptr, 1);
+    be.adamw_update(pb.data(), g.data(), mb.data(), vb.data(), n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.5f, 3, st.data(), slabs);
+    EXPECT_EQ(0, std::memcmp(pa.data(), pb.data(), n * sizeof(float))) << "statistics changed the update";
+    for (int s = 0; s < slabs; s++) {
+        size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs;
+        double sum = 0, sumsq = 0, gsq = 0, usq = 0;
+        float mn = INFINITY, mx = -INFINITY;
+        uint32_t hist[SlabStats::kBins] = {};
+        for (size_t i = i0; i < i1; i++) {
+            sum += pb[i];
+            sumsq += (double)pb[i] * pb[i];
+            gsq += (double)g[i] * g[i];
+            usq += (double)(pb[i] - p0[i]) * (pb[i] - p0[i]);
+            mn = std::min(mn, pb[i]);
+            mx = std::max(mx, pb[i]);
+            int bin = (int)std::floor((pb[i] + 0.4f) / 0.8f * SlabStats::kBins);
+            hist[std::clamp(bin, 0, SlabStats::kBins - 1)]++;
+        }
+        EXPECT_EQ(st[s].count, i1 - i0);
+        EXPECT_NEAR(st[s].sum, sum, 1e-3 * std::fabs(sumsq));
+        EXPECT_NEAR(st[s].sumsq, sumsq, 1e-5 * sumsq);
+        EXPECT_NEAR(st[s].grad_sumsq, gsq, 1e-5 * gsq);
+        EXPECT_NEAR(st[s].update_sumsq, usq, 1e-3 * usq);
+        EXPECT_EQ(st[s].min, mn);
+        EXPECT_EQ(st[s].max, mx);
+        uint64_t total = 0, off = 0;
+        for (int k = 0; k < SlabStats::kBins; k++) {
+            total += st[s].hist[k];
+            off += (uint64_t)std::abs((int64_t)st[s].hist[k] - hist[k]);
+        }
+        if (s < 2) {
+            EXPECT_EQ(total, i1 - i0);
+            EXPECT_LE(off, 4u) << "histogram differs beyond bin-edge rounding";
+        } else {
+            EXPECT_EQ(total, 0u) << "histogram counted although not asked for";
+        }
+    }
 }
 
 }  // namespace
