@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_args.h"
 #include "kernels/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "trainer/gpt2.h"
@@ -41,26 +42,13 @@ static double sgemm_peak_gflops() {
 }
 
 int main(int argc, char** argv) {
-    std::string shape = "gpt2-124m";
-    int B = 4, T = 64, steps = 5, warmup = 1;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i];
-        if (k == "--shape") shape = argv[i + 1];
-        else if (k == "--B") B = std::atoi(argv[i + 1]);
-        else if (k == "--T") T = std::atoi(argv[i + 1]);
-        else if (k == "--steps") steps = std::atoi(argv[i + 1]);
-        else if (k == "--warmup") warmup = std::atoi(argv[i + 1]);
-        else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
-    }
+    std::map<std::string, std::string> args = {
+        {"shape", "gpt2-124m"}, {"B", "4"}, {"T", "64"}, {"steps", "5"}, {"warmup", "1"}};
     ModelConfig mc;
-    if (shape == "gpt2-124m") {
-        mc = ModelConfig{1024, 50257, pad_vocab(50257), 12, 12, 768};
-    } else if (shape == "char-small") {  // nanoGPT's shakespeare_char CPU demo
-        mc = ModelConfig{64, 65, pad_vocab(65), 4, 4, 128};
-    } else {
-        std::fprintf(stderr, "unknown shape %s\n", shape.c_str());
-        return 2;
-    }
+    if (!bench::parse_args(argc, argv, args) || !bench::shape_config(args["shape"], mc)) return 2;
+    const std::string shape = args["shape"];
+    const int B = std::stoi(args["B"]), T = std::stoi(args["T"]);
+    const int steps = std::stoi(args["steps"]), warmup = std::stoi(args["warmup"]);
     CpuBackend be;
     GPT2 model(be, mc);
     model.init_random(1);

@@ -21,6 +21,7 @@
 #include <boost/beast/websocket.hpp>
 #include <rapidjson/document.h>
 
+#include "bench/bench_args.h"
 #include "kernels/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "trainer/gpt2.h"
@@ -165,18 +166,13 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string shape = "char-small";
-    int B = 12, T = 64, steps = 40, rounds = 3;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i];
-        if (k == "--shape") shape = argv[i + 1];
-        else if (k == "--B") B = std::atoi(argv[i + 1]);
-        else if (k == "--T") T = std::atoi(argv[i + 1]);
-        else if (k == "--steps") steps = std::atoi(argv[i + 1]);
-        else if (k == "--rounds") rounds = std::atoi(argv[i + 1]);
-    }
-    ModelConfig mc = shape == "gpt2-124m" ? ModelConfig{1024, 50257, pad_vocab(50257), 12, 12, 768}
-                                          : ModelConfig{64, 65, pad_vocab(65), 4, 4, 128};
+    std::map<std::string, std::string> args = {
+        {"shape", "char-small"}, {"B", "12"}, {"T", "64"}, {"steps", "40"}, {"rounds", "3"}};
+    ModelConfig mc;
+    if (!bench::parse_args(argc, argv, args) || !bench::shape_config(args["shape"], mc)) return 2;
+    const std::string shape = args["shape"];
+    const int B = std::stoi(args["B"]), T = std::stoi(args["T"]);
+    const int steps = std::stoi(args["steps"]), rounds = std::stoi(args["rounds"]);
     CpuBackend be;
     GPT2 model(be, mc);
     model.init_random(1);

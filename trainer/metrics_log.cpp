@@ -33,7 +33,7 @@ MetricsLog::~MetricsLog() {
     if (f_) std::fclose(f_);
 }
 
-void MetricsLog::write(const StepRow& r) {
+void MetricsLog::write(const StepMetrics& r) {
     auto cell = [&](const std::optional<float>& v, const char* fmt) {
         std::fputc(',', f_);
         if (v) std::fprintf(f_, fmt, *v);

@@ -5,15 +5,11 @@
 // on the final evaluation-only row).
 #pragma once
 #include <cstdio>
-#include <optional>
 #include <string>
 
-namespace nanogpt {
+#include "viz/observer.h"  // StepMetrics: one row, the same record the dashboard receives
 
-struct StepRow {
-    int step = 0;
-    std::optional<float> train_loss, val_loss, lr, grad_norm, ms, tokens_per_s;
-};
+namespace nanogpt {
 
 class MetricsLog {
 public:
@@ -21,7 +17,7 @@ public:
     // (a resumed run rewrites the rest, bit-identical on the CPU).
     MetricsLog(const std::string& path, int resume_step);
     ~MetricsLog();
-    void write(const StepRow& row);
+    void write(const StepMetrics& row);
     const std::string& path() const { return path_; }
 
 private:

@@ -47,18 +47,6 @@ float estimate_loss(GPT2& model, const TokenDataset& data, const TrainConfig& cf
     return (float)(sum / cfg.eval_iters);
 }
 
-StepMetrics to_step_metrics(const StepRow& r) {
-    StepMetrics m;
-    m.step = r.step;
-    m.train_loss = r.train_loss;
-    m.val_loss = r.val_loss;
-    m.lr = r.lr;
-    m.grad_norm = r.grad_norm;
-    m.ms = r.ms;
-    m.tokens_per_s = r.tokens_per_s;
-    return m;
-}
-
 int sample_start_token(const Tokenizer* tok) {
     if (!tok) return 0;
     if (tok->kind() == "gpt2") return 50256;  // <|endoftext|>
@@ -219,7 +207,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
     std::vector<int> x, y;
     for (int step = start_step;; step++) {
         const bool last = step >= cfg.max_iters;
-        StepRow row;
+        StepMetrics row;
         row.step = step;
         if (step % cfg.eval_interval == 0 || last || cfg.eval_only) {
             float train_est = estimate_loss(model, train_data, cfg, 0);
@@ -235,7 +223,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
             }
             if (cfg.eval_only) {
                 metrics.write(row);
-                if (viz) viz->step_finished(to_step_metrics(row));
+                if (viz) viz->step_finished(row);
                 break;
             }
             if (step > start_step && (cfg.always_save_checkpoint || val < best_val || last)) {
@@ -250,7 +238,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         if (last) {
             if (row.val_loss) {
                 metrics.write(row);
-                if (viz) viz->step_finished(to_step_metrics(row));
+                if (viz) viz->step_finished(row);
             }
             if (step == start_step) save_checkpoint(step);
             break;
@@ -283,7 +271,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         row.ms = (float)ms;
         row.tokens_per_s = (float)(tokens_per_step / (ms / 1000.0));
         metrics.write(row);
-        if (viz) viz->step_finished(to_step_metrics(row));
+        if (viz) viz->step_finished(row);
         summary.steps_run++;
         summary.final_train_loss = (float)loss;
         if (!std::isfinite(loss))
