@@ -115,6 +115,11 @@ std::string effective_config_toml(const CLI::App& cmd) {
         for (char& ch : key)
             if (ch == '-') ch = '_';
         std::string value = op->count() > 0 ? op->results().back() : op->get_default_str();
+        // The token is a secret: config.toml and run.json (served over REST) must not hold it.
+        if (key == "viz.token" && !value.empty()) {
+            out += "viz.token = \"\"  # redacted\n";
+            continue;
+        }
         if (op->get_type_name() == "TEXT") value = "\"" + value + "\"";
         else if (value == "1" && op->get_type_name() == "BOOLEAN") value = "true";
         else if (value == "0" && op->get_type_name() == "BOOLEAN") value = "false";

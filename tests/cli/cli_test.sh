@@ -82,6 +82,7 @@ check "serve serves the page" bash -c "curl -sf http://127.0.0.1:$PORT/ | grep -
 check "serve refuses traversal" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --path-as-is http://127.0.0.1:$PORT/../../etc/passwd) -ge 400 ]"
 kill $SERVE; wait $SERVE 2>/dev/null
 check "--viz-off records nothing" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/off --max-iters 3 --viz-off --viz-runs-dir $WORK/offruns > $WORK/off.txt && [ ! -e $WORK/offruns ] && ! grep -q dashboard $WORK/off.txt"
+check "the token is not written to disk" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok2 --max-iters 1 --viz-token s3cret-value --viz-port 0 --viz-runs-dir $WORK/tok2runs > /dev/null && ! grep -rq s3cret-value $WORK/tok2 $WORK/tok2runs"
 check "binding beyond loopback needs a token" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok --max-iters 1 --viz-host 0.0.0.0 --viz-port 0 --viz-runs-dir $WORK/tokruns 2>&1 | grep -q 'viz-token'"
 
 # kill -9 in the middle of a run: the store still loads (at most the frame being written is lost).
