@@ -97,8 +97,9 @@ struct VizObserver::Impl {
     SampleSlot slots[2];
     BoundedQueue<Item> queue{1 << 16};
     std::thread worker;
-    bool started = false, finished = false;
-    int last_step = 0;
+    bool started = false;
+    std::atomic<bool> finished{false};  // read by the hub's thread (hello)
+    std::atomic<int> last_step{0};
 
     // Histogram ranges for the next sample: the last exact min/max of each slab, widened.
     // Histograms are the costly statistic (a scattered count per parameter), so each slab's is
@@ -245,8 +246,8 @@ struct VizObserver::Impl {
             w.Key("type"); w.String("hello");
             w.Key("protocol"); w.Int(1);
             w.Key("session"); w.String(session.c_str());
-            w.Key("live"); w.Bool(!finished);
-            w.Key("step"); w.Int(last_step);
+            w.Key("live"); w.Bool(!finished.load());
+            w.Key("step"); w.Int(last_step.load());
             w.Key("interval"); w.Int(opt.interval);
             w.Key("frame_bytes"); w.Uint64(plan.frame_bytes);
             w.Key("model");
