@@ -71,15 +71,7 @@ Frame FrameBuilder::build(int step, const std::vector<float>& values, const std:
     f.meta_json = meta_;
     auto add = [&](const std::string& name, const char* kind, int layer, const char* field,
                    std::vector<int> shape, bool quantize, std::vector<float> data) {
-        FrameTensor t;
-        t.name = name;
-        t.kind = kind;
-        t.layer = layer;
-        t.field = field;
-        t.shape = std::move(shape);
-        t.quantize = quantize;
-        t.data = std::move(data);
-        f.tensors.push_back(std::move(t));
+        f.tensors.push_back({name, kind, layer, field, std::move(shape), quantize, std::move(data)});
     };
     for (const SampleBlock& b : plan_.blocks) {
         const size_t n = (size_t)b.rows * b.cols;
