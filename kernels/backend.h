@@ -18,6 +18,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace nanogpt {
@@ -41,6 +42,15 @@ struct Dropout {
     float p = 0.0f;      // probability of dropping an element
     uint64_t seed = 0;   // mask identity; must be equal in forward and backward
     bool active() const { return p > 0.0f; }
+};
+
+// A copy of watched values on its way to host memory: wait() returns once it has landed in the
+// destination arrays. Whoever reads the values waits (the dashboard's worker thread), never the
+// thread that queued the copy.
+class PendingCopy {
+public:
+    virtual ~PendingCopy() = default;
+    virtual void wait() = 0;
 };
 
 class Backend {
@@ -111,6 +121,16 @@ public:
                               float lr, float beta1, float beta2, float eps, float weight_decay,
                               float grad_scale, int t, SlabStats* stats = nullptr,
                               int slabs = 1) = 0;
+
+    // ---- dashboard sampling ----
+    // values[i] = params[indices[i]], grad_values[i] = grads[indices[i]] for the n indices
+    // (indices, values and grad_values are host memory and must outlive the wait). The copy sees
+    // every operation queued before the call. CPU: done on return. CUDA: a gather kernel on a
+    // side stream into a compact device buffer, then an asynchronous copy into pinned host memory
+    // (double-buffered), so the caller never waits for the GPU.
+    virtual std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
+                                                      const uint64_t* indices, size_t n,
+                                                      float* values, float* grad_values) = 0;
 };
 
 }  // namespace nanogpt

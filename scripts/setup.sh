@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
   libgtest-dev                       # tests
   python3-torch python3-numpy        # numerical reference (run with /usr/bin/python3)
+  chromium fonts-dejavu-core         # dashboard end-to-end tests (driven by playwright-core)
   curl ca-certificates               # downloading the default data set when missing
 )
 
@@ -46,6 +47,19 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   echo "[setup] npm install"
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+# The dashboard's libraries, served by the hub from frontend/vendor/ (never a CDN: the machine
+# may be offline). Copied rather than linked so the hub's static root stays self-contained.
+vendor=frontend/vendor
+mkdir -p "$vendor/three/addons/controls" "$vendor/uplot"
+for f in node_modules/three/build/three.module.js node_modules/three/build/three.core.js; do
+  cmp -s "$f" "$vendor/three/$(basename "$f")" || cp "$f" "$vendor/three/"
+done
+cmp -s node_modules/three/examples/jsm/controls/OrbitControls.js "$vendor/three/addons/controls/OrbitControls.js" ||
+  cp node_modules/three/examples/jsm/controls/OrbitControls.js "$vendor/three/addons/controls/"
+for f in node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css; do
+  cmp -s "$f" "$vendor/uplot/$(basename "$f")" || cp "$f" "$vendor/uplot/"
+done
 
 # Configure and build.
 BUILD_DIR=${BUILD_DIR:-build}

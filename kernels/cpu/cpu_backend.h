@@ -50,6 +50,10 @@ public:
     void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                       int t, SlabStats* stats, int slabs) override;
+
+    std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
+                                              const uint64_t* indices, size_t n, float* values,
+                                              float* grad_values) override;
 };
 
 }  // namespace nanogpt

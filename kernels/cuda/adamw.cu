@@ -1,0 +1,2 @@
+// adamw.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

@@ -1,0 +1,2 @@
+// attention.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

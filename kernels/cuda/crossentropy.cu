@@ -1,0 +1,2 @@
+// crossentropy.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

@@ -1,0 +1,118 @@
+// cuda_backend.h: the Backend on one NVIDIA GPU.
+//
+// Every buffer is device memory (cudaMalloc); every operation is queued on one stream and the
+// host waits only where a result must come back (losses, sum_squares, statistics). Each layer's
+// methods live in their own .cu file (encoder.cu, layernorm.cu, matmul.cu, ...), as on the CPU;
+// this header only declares the class. A part that needs private state keeps it in a struct
+// defined in its own .cu file, created by init_<part>() and freed by free_<part>().
+//
+// Precision of the matrix products (every other operation is fp32):
+//   fp32 - exact fp32 products (CUBLAS_COMPUTE_32F), for parity tests against the CPU;
+//   tf32 - tensor cores with fp32 inputs rounded to tf32;
+//   bf16 - tensor cores with inputs rounded to bf16, fp32 accumulation and fp32 master weights.
+#pragma once
+#include <cublasLt.h>
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <string>
+
+#include "kernels/backend.h"
+
+namespace nanogpt {
+
+enum class Precision { fp32, tf32, bf16 };
+Precision parse_precision(const std::string& name);  // throws Error on an unknown name
+const char* precision_name(Precision p);
+
+// Number of usable CUDA devices; 0 (never an error) when there is no driver or no GPU.
+int cuda_device_count();
+
+class CudaBackend final : public Backend {
+public:
+    explicit CudaBackend(Precision precision = Precision::bf16, int device = 0);
+    ~CudaBackend() override;
+    CudaBackend(const CudaBackend&) = delete;
+    CudaBackend& operator=(const CudaBackend&) = delete;
+
+    std::string name() const override { return "cuda"; }
+    const std::string& device_name() const { return device_name_; }  // e.g. "NVIDIA H100 80GB HBM3"
+    int sm_clock_mhz() const { return sm_clock_mhz_; }                 // boost clock as reported
+    Precision precision() const { return precision_; }
+    cudaStream_t stream() const { return stream_; }
+
+    float* alloc(size_t n_floats) override;
+    int* alloc_ints(size_t n) override;
+    void release(void* p) override;
+    void to_device(void* dst, const void* src, size_t bytes) override;
+    void to_host(void* dst, const void* src, size_t bytes) override;
+    void copy(float* dst, const float* src, size_t n) override;
+    void zero(float* p, size_t n) override;
+    void synchronize() override;
+
+    void encoder_forward(float* out, const int* tokens, const float* wte, const float* wpe, int B,
+                         int T, int C) override;
+    void layernorm_forward(float* out, float* mean, float* rstd, const float* inp,
+                           const float* weight, const float* bias, int N, int C) override;
+    void matmul_forward(float* out, const float* inp, const float* weight, const float* bias,
+                        int N, int C, int OC) override;
+    void attention_forward(float* out, float* att, const float* qkv, int B, int T, int C, int NH,
+                           Dropout drop) override;
+    void gelu_forward(float* out, const float* inp, size_t n) override;
+    void residual_forward(float* out, const float* a, const float* b, size_t n) override;
+    void dropout_forward(float* x, size_t n, Dropout drop) override;
+    void crossentropy_forward_backward(float* logits, float* losses, const int* targets, int N,
+                                       int V, int Vp, float dloss) override;
+
+    void encoder_backward(float* dwte, float* dwpe, const float* dout, const int* tokens, int B,
+                          int T, int C) override;
+    void layernorm_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                            const float* inp, const float* weight, const float* mean,
+                            const float* rstd, int N, int C) override;
+    void matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout,
+                         const float* inp, const float* weight, int N, int C, int OC) override;
+    void attention_backward(float* dqkv, float* scratch, const float* dout, const float* qkv,
+                            const float* att, int B, int T, int C, int NH, Dropout drop) override;
+    void gelu_backward(float* dinp, const float* inp, const float* dout, size_t n) override;
+    void dropout_backward(float* dx, size_t n, Dropout drop) override;
+
+    double sum_squares(const float* x, size_t n) override;
+    void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
+                      float beta1, float beta2, float eps, float weight_decay, float grad_scale,
+                      int t, SlabStats* stats, int slabs) override;
+
+    std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
+                                              const uint64_t* indices, size_t n, float* values,
+                                              float* grad_values) override;
+
+private:
+    Precision precision_;
+    int device_ = 0;
+    std::string device_name_;
+    int sm_clock_mhz_ = 0;
+    cudaStream_t stream_ = nullptr;
+
+    // matmul.cu: cuBLAS/cuBLASLt handles, workspace, bias-gradient scratch.
+    struct MatmulState;
+    MatmulState* matmul_ = nullptr;
+    void init_matmul();
+    void free_matmul();
+    // attention.cu: batched products + softmax scratch.
+    struct AttentionState;
+    AttentionState* attention_ = nullptr;
+    void init_attention();
+    void free_attention();
+    // adamw.cu: reduction scratch for sum_squares and the statistics of adamw_update.
+    struct OptimState;
+    OptimState* optim_ = nullptr;
+    void init_optim();
+    void free_optim();
+    // gather.cu: side stream, device index buffer, pinned double buffers, events.
+    struct SampleState;
+    SampleState* sample_ = nullptr;
+    void init_sample();
+    void free_sample();
+};
+
+}  // namespace nanogpt

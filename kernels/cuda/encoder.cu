@@ -1,0 +1,2 @@
+// encoder.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

@@ -1,0 +1,2 @@
+// gather.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

@@ -1,0 +1,2 @@
+// matmul.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

@@ -1,0 +1,2 @@
+// memory.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"

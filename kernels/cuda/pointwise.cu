@@ -1,0 +1,2 @@
+// pointwise.cu: (being written)
+#include "kernels/cuda/cuda_backend.h"
