@@ -1,0 +1,134 @@
+// protocol.test.js: net/protocol.js decodes frames built here (frame_fixture.js) and frames written
+// by a real `nanogpt train`, and refuses malformed ones with clear errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { decodeFrame, parseMessage, ProtocolError, clientMessage } from '../../../frontend/net/protocol.js';
+import { encodeFrame, modelFrame } from './frame_fixture.js';
+
+const one = (t, opts) => encodeFrame({ session: 'abc', step: 7, tensors: [t], meta: {} }, opts);
+
+test('decodes f32 and i8 tensors, session, step, model and lookups', () => {
+  const f = decodeFrame(modelFrame({ L: 2, C: 8, G: 4, V: 10, step: 30 }));
+  assert.equal(f.session, 'test-session');
+  assert.equal(f.step, 30);
+  assert.equal(f.version, 1);
+  assert.equal(f.model.L, 2);
+  assert.equal(f.statNames[6], 'update_ratio');
+  const xyz = f.get('wte', 'xyz');
+  assert.ok(xyz.data instanceof Float32Array);
+  assert.deepEqual(xyz.shape, [10, 3]);
+  assert.equal(xyz.kind, 'points3d');
+  assert.ok(Math.abs(xyz.data[4] - Math.fround(Math.sin(4 * 0.37 + 1) * 0.5)) < 1e-7, 'f32 exact');
+  const grid = f.get('qkvw', 'value', 1);
+  assert.equal(grid.layer, 1);
+  assert.ok(grid.data instanceof Float32Array);
+  const scale = Math.max(...Array.from({ length: 16 }, (_, i) => Math.abs(Math.sin(i * 0.37 + 1) * 0.5))) / 127;
+  for (let i = 0; i < 16; i++) assert.ok(Math.abs(grid.data[i] - Math.sin(i * 0.37 + 1) * 0.5) <= scale / 2 + 1e-6, `i8 cell ${i}`);
+  assert.equal(f.get('qkvw', 'value', 5), undefined);
+  assert.equal(f.get('qkvw', 'value'), undefined, 'layer defaults to -1');
+  assert.deepEqual(f.block('qkvw', 0).cols, [0, 1, 2, 3]);
+  assert.equal(f.block('wte').text[2], 'c');
+  const s = f.stats('qkvw', 1);
+  assert.ok(Math.abs(s.mean - 0.01) < 1e-7);
+  assert.equal(s.hist_step, 30);
+  assert.equal(f.stats('fcw', 1), undefined);
+  const h = f.hist('qkvw', 1);
+  assert.equal(h.length, 64);
+  assert.equal(h[3], 4);
+});
+
+test('i8 data is int8 times scale (exact values)', () => {
+  const f = decodeFrame(one({ name: 'ln1w', kind: 'vector', layer: 0, field: 'value', shape: [3],
+    data: Float32Array.from([1.27, -1.27, 0.5]), quantize: true }));
+  const d = f.get('ln1w', 'value', 0).data;
+  assert.ok(Math.abs(d[0] - 1.27) < 1e-6);
+  assert.ok(Math.abs(d[1] + 1.27) < 1e-6);
+  assert.ok(Math.abs(d[2] - 50 * Math.fround(1.27 / 127)) < 1e-6);
+});
+
+test('f32 data read from an unaligned view is copied correctly', () => {
+  const buf = one({ name: 'wte', kind: 'rows', layer: -1, field: 'norm', shape: [4], data: Float32Array.from([1.5, -2, 3.25, 1e-8]) });
+  const shifted = new Uint8Array(buf.byteLength + 1);
+  shifted.set(new Uint8Array(buf), 1);
+  const f = decodeFrame(shifted.subarray(1));
+  assert.deepEqual(Array.from(f.get('wte', 'norm').data), [1.5, -2, 3.25, Math.fround(1e-8)]);
+  assert.deepEqual(Array.from(decodeFrame(Buffer.from(buf)).get('wte', 'norm').data), [1.5, -2, 3.25, Math.fround(1e-8)]);
+});
+
+test('refuses malformed frames with clear errors', () => {
+  const t = { name: 'wte', kind: 'rows', layer: -1, field: 'norm', shape: [4], data: new Float32Array(4) };
+  const bad = (buf, re) => assert.throws(() => decodeFrame(buf), (e) => e instanceof ProtocolError && re.test(e.message));
+  bad(new ArrayBuffer(5), /too short/);
+  bad(one(t, { magic: 'PNG!' }), /wrong magic/);
+  bad(one(t, { version: 2 }), /version 2 is not supported/);
+  bad(one(t, { headerLength: 1 << 20 }), /header length .* exceeds/);
+  bad(one(t, { headerLength: 4 }), /not valid JSON/);
+  bad(one(t, { patchTensor: (d) => { d.offset = 8; } }), /wte\.norm.*outside the data section/);
+  bad(one(t, { patchTensor: (d) => { d.shape = [400]; d.bytes = 1600; } }), /outside the data section/);
+  bad(one(t, { patchTensor: (d) => { d.dtype = 'f16'; } }), /unknown dtype 'f16'/);
+  bad(one(t, { patchTensor: (d) => { d.bytes = 3; } }), /says 3 bytes/);
+  bad(one(t, { patchTensor: (d) => { d.shape = [-1]; } }), /bad shape/);
+  bad(one(t, { patchTensor: (d) => { delete d.layer; } }), /integer 'layer'/);
+  assert.throws(() => decodeFrame('NGVF'), /expected an ArrayBuffer/);
+  assert.throws(() => decodeFrame(encodeFrame({ session: 3, step: 1, tensors: [] })), /string 'session'/);
+});
+
+test('parseMessage accepts objects with a type and refuses the rest', () => {
+  assert.deepEqual(parseMessage('{"type":"metrics","step":3,"val_loss":null}'), { type: 'metrics', step: 3, val_loss: null });
+  assert.throws(() => parseMessage('{nope'), /not valid JSON/);
+  assert.throws(() => parseMessage('[1,2]'), /an array/);
+  assert.throws(() => parseMessage('42'), /JSON object/);
+  assert.throws(() => parseMessage('{"step":1}'), /'type'/);
+  assert.throws(() => parseMessage(new ArrayBuffer(2)), /expected text/);
+  assert.equal(JSON.parse(clientMessage.subscribe('s1')).session, 's1');
+});
+
+// A frame written by the C++ encoder: run a tiny `nanogpt train` on a generated corpus.
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const binary = process.env.NANOGPT_BIN || join(repo, 'build/nanogpt');
+
+test('decodes frames written by a real nanogpt train', { skip: existsSync(binary) ? false : `no nanogpt binary at ${binary} (set NANOGPT_BIN)` }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nanogpt-frontend-'));
+  try {
+    const text = 'To be, or not to be, that is the question:\nWhether tis nobler in the mind to suffer\n'.repeat(60);
+    writeFileSync(join(dir, 'input.txt'), text);
+    const run = (args) => execFileSync(binary, args, { cwd: dir, stdio: 'pipe', timeout: 120000 });
+    run(['prepare', '--tokenizer', 'char', '--input', join(dir, 'input.txt'), '--out', join(dir, 'data')]);
+    run(['train', '--data-dir', join(dir, 'data'), '--out-dir', join(dir, 'out'), '--viz-runs-dir', join(dir, 'runs'),
+      '--viz-port', '0', '--viz-interval', '1', '--max-iters', '3', '--n-layer', '2', '--n-head', '2', '--n-embd', '16',
+      '--block-size', '8', '--batch-size', '2', '--eval-iters', '1', '--eval-interval', '100', '--sample-tokens', '0',
+      '--threads', '1', '--device', 'cpu']);
+    const [session] = readdirSync(join(dir, 'runs'));
+    const files = readdirSync(join(dir, 'runs', session, 'frames')).filter((n) => n.endsWith('.bin')).sort();
+    assert.ok(files.length >= 2, `frames written: ${files}`);
+    const bytes = readFileSync(join(dir, 'runs', session, 'frames', files[files.length - 1]));
+    const f = decodeFrame(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    assert.equal(f.session, session);
+    assert.equal(f.step, parseInt(files[files.length - 1], 10));
+    assert.deepEqual([f.model.L, f.model.C, f.model.NH], [2, 16, 2]);
+    const V = f.model.V;
+    assert.deepEqual(f.get('wte', 'xyz').shape, [V, 3]);
+    assert.equal(f.block('wte').text.length, V);
+    assert.ok(f.get('wte', 'norm').data.every((v) => Number.isFinite(v) && v > 0), 'embedding norms are positive');
+    for (const l of [0, 1]) {
+      const g = f.get('qkvw', 'value', l);
+      assert.equal(g.data.length, g.shape[0] * g.shape[1]);
+      assert.ok(g.data.some((v) => v !== 0), `qkvw.${l} has values`);
+      const s = f.stats('qkvw', l);
+      assert.ok(s.std > 0 && s.min < s.max && s.rms > 0, `qkvw.${l} stats ${JSON.stringify(s)}`);
+      const h = f.hist('qkvw', l);
+      assert.equal(h.length, 64);
+      assert.equal(h.reduce((a, b) => a + b, 0), 3 * 16 * 16, 'histogram counts every weight of the layer');
+    }
+    assert.ok(f.stats('wte', -1), 'global tensors have layer -1 stats');
+    assert.ok(f.get('lnfw', 'value'), 'final LayerNorm is whole');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
