@@ -12,6 +12,7 @@
 // - Extras: get(key), update(key, fn) = set({[key]: fn(current)}), defaultState().
 
 import { TYPES } from './filters.js';
+import { initialPlayback } from './playback.js';
 
 /** The state a fresh page starts from. */
 export function defaultState() {
@@ -19,7 +20,7 @@ export function defaultState() {
     sessions: [], session: null, live: false, hello: null,
     metrics: {}, events: [], compare: null,
     frameIndex: [], frame: null, prevFrame: null,
-    playback: { mode: 'live', playing: false, speed: 4, step: null },
+    playback: initialPlayback(),
     filters: { types: new Set(TYPES), layers: null },
     colorBy: 'frequency', field: 'value', selected: null,
     quality: null, fps: 0, tab: 'training', viewError: null,
