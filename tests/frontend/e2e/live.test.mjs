@@ -1,0 +1,126 @@
+// live.test.mjs: the dashboard against a live `nanogpt train` (tiny char model, a parameter frame
+// every 2 steps) in headless chromium with software WebGL: charts grow, the 3D view draws and
+// changes, hover shows a tooltip, filters hide a layer, an empty filter says so and offers a fix.
+// Each test opens a fresh page; screenshots go to NANOGPT_E2E_ARTEFACTS.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as h from './harness.mjs';
+
+const skip = h.missingPrerequisite();
+const CHARTS = ['chart-loss', 'chart-lr', 'chart-gradnorm', 'chart-throughput'];
+const TYPES = ['embeddings', 'attention', 'mlp', 'layernorm'];
+
+describe('dashboard on a live run', { skip: skip ?? false }, () => {
+  let browser, run;
+
+  before(async () => {
+    const dir = h.workDir();
+    const data = await h.prepareCharData(dir);
+    run = await h.startLiveTrain(dir, data, { vizInterval: 2 });
+    browser = await h.launchBrowser({ webgl: true });
+  });
+  after(async () => {
+    if (run) h.saveText('live-train.log', run.log());
+    await h.stopAll();
+  });
+
+  // A fresh page on the Parameters tab with at least one frame in the store.
+  async function paramsPage(t) {
+    const page = await h.openDashboard(browser, run.url);
+    t.after(async () => {
+      if (page.errors.length) h.saveText(`${t.name.replace(/\W+/g, '_')}.errors.txt`, page.errors.join('\n'));
+      await page.close();
+    });
+    await h.showTab(page, 'params');
+    await h.waitFrameAfter(page, -1);
+    return page;
+  }
+
+  // Waits until pickables() offers at least one item passing `accept`; returns all pickables.
+  async function waitPickables(page, accept = () => true, what = 'any item') {
+    const deadline = Date.now() + h.WAIT_MS;
+    let last = [];
+    while (Date.now() < deadline) {
+      last = await h.pickables(page);
+      if (last.some(accept)) return last;
+      await page.waitForTimeout(250);
+    }
+    assert.fail(`pickables() never offered ${what}; last: ${JSON.stringify(last).slice(0, 400)}`);
+  }
+
+  test('charts gain points as steps arrive', async (t) => {
+    const page = await h.openDashboard(browser, run.url);
+    t.after(() => page.close());
+    await h.showTab(page, 'training');
+    const first = {};
+    for (const id of CHARTS) first[id] = await h.waitAttrAbove(page, id, 'data-points', 0);
+    for (const id of CHARTS) {
+      const later = await h.waitAttrAbove(page, id, 'data-points', first[id]);
+      assert.ok(later > first[id], `${id}: data-points ${first[id]} -> ${later}`);
+    }
+    await h.saveShot(page, 'live-training-tab');
+  });
+
+  test('the 3D canvas shows a non-blank, changing picture', async (t) => {
+    const page = await paramsPage(t);
+    assert.ok(await h.webglKind(page), 'WebGL is not available in this chromium (swiftshader flags)');
+    const canvas = h.byTestId(page, 'params-canvas');
+    assert.equal(await canvas.getAttribute('data-view', { timeout: h.WAIT_MS }), '3d');
+    const s0 = await h.waitFrameAfter(page, -1);
+    await page.waitForTimeout(1500);  // let the tween settle
+    const a = await h.saveShot(page, 'live-params-3d-a', canvas);
+    await h.waitFrameAfter(page, s0);
+    await page.waitForTimeout(1500);
+    const b = await h.saveShot(page, 'live-params-3d-b', canvas);
+    await h.saveShot(page, 'live-params-tab');
+    const cmp = await h.comparePngs(browser, a, b);
+    assert.ok(cmp.nonBackground > 0.01, `3D canvas looks blank: ${JSON.stringify(cmp)}`);
+    assert.ok(cmp.distinct > 16, `3D canvas has only ${cmp.distinct} colours`);
+    assert.ok(cmp.changed > 0.0005, `3D picture did not change between frames: ${JSON.stringify(cmp)}`);
+  });
+
+  test('hovering a point shows its tooltip', async (t) => {
+    const page = await paramsPage(t);
+    const items = await waitPickables(page);
+    let shown = 0;
+    for (const p of items.slice(0, 6)) {
+      const tip = await h.tooltipAfterHover(page, p.x, p.y);
+      if (!tip) continue;
+      shown++;
+      if (p.name !== undefined) assert.equal(tip.name, p.name, `tooltip names ${tip.name} over ${p.name}`);
+      if (p.layer !== undefined) assert.equal(Number(tip.layer ?? -1), p.layer, 'tooltip layer');
+      assert.ok(Number.isFinite(Number(tip.value)), `tooltip data-value is not a number: ${tip.value}`);
+      if (shown === 1) await h.saveShot(page, 'live-tooltip');
+    }
+    assert.ok(shown > 0, `no tooltip over any of ${JSON.stringify(items.slice(0, 6))}`);
+  });
+
+  test('a layer filter hides that layer', async (t) => {
+    const page = await paramsPage(t);
+    await waitPickables(page, (p) => p.layer === 0, 'an item of layer 0');
+    await h.byTestId(page, 'filter-layer-0').uncheck();
+    const layers = await page.evaluate(() => [...window.__nanogpt.store.get().filters.layers]);
+    assert.ok(!layers.includes(0), `store filters still hold layer 0: ${layers}`);
+    // Takes effect at once (R3.4): the next pickables no longer offer layer 0.
+    const items = await waitPickables(page, (p) => p.layer !== 0, 'an item outside layer 0');
+    assert.deepEqual(items.filter((p) => p.layer === 0), [], 'pickables still offer layer 0');
+    for (const p of items.slice(0, 6)) {
+      const tip = await h.tooltipAfterHover(page, p.x, p.y, 5000);
+      if (tip) assert.notEqual(tip.layer, '0', `tooltip shows layer 0 (${tip.name}) after filtering it out`);
+    }
+    await h.saveShot(page, 'live-filter-no-layer-0');
+  });
+
+  test('an empty filter says so and offers the nearest alternative', async (t) => {
+    const page = await paramsPage(t);
+    for (const type of TYPES) await h.byTestId(page, `filter-type-${type}`).uncheck();
+    const empty = h.byTestId(page, 'filter-empty');
+    await empty.waitFor({ state: 'visible', timeout: h.WAIT_MS });
+    assert.ok((await empty.innerText()).trim().length > 0, 'filter-empty has no message');
+    await h.saveShot(page, 'live-filter-empty');
+    await h.byTestId(page, 'filter-suggest').click();
+    await empty.waitFor({ state: 'hidden', timeout: h.WAIT_MS });
+    await waitPickables(page, () => true, 'an item after following the suggestion');
+    await h.saveShot(page, 'live-filter-suggested');
+  });
+});
