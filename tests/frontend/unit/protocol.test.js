@@ -2,14 +2,12 @@
 // by a real `nanogpt train`, and refuses malformed ones with clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { decodeFrame, parseMessage, ProtocolError, clientMessage } from '../../../frontend/net/protocol.js';
 import { encodeFrame, modelFrame } from './frame_fixture.js';
+import { recordRun, skipWithoutBinary } from './real_run.js';
 
 const one = (t, opts) => encodeFrame({ session: 'abc', step: 7, tensors: [t], meta: {} }, opts);
 
@@ -89,25 +87,14 @@ test('parseMessage accepts objects with a type and refuses the rest', () => {
   assert.equal(JSON.parse(clientMessage.subscribe('s1')).session, 's1');
 });
 
-// A frame written by the C++ encoder: run a tiny `nanogpt train` on a generated corpus.
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const binary = process.env.NANOGPT_BIN || join(repo, 'build/nanogpt');
-
-test('decodes frames written by a real nanogpt train', { skip: existsSync(binary) ? false : `no nanogpt binary at ${binary} (set NANOGPT_BIN)` }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nanogpt-frontend-'));
+// A frame written by the C++ encoder: run a tiny `nanogpt train` (real_run.js).
+test('decodes frames written by a real nanogpt train', { skip: skipWithoutBinary }, () => {
+  const run = recordRun({ steps: 3 });
   try {
-    const text = 'To be, or not to be, that is the question:\nWhether tis nobler in the mind to suffer\n'.repeat(60);
-    writeFileSync(join(dir, 'input.txt'), text);
-    const run = (args) => execFileSync(binary, args, { cwd: dir, stdio: 'pipe', timeout: 120000 });
-    run(['prepare', '--tokenizer', 'char', '--input', join(dir, 'input.txt'), '--out', join(dir, 'data')]);
-    run(['train', '--data-dir', join(dir, 'data'), '--out-dir', join(dir, 'out'), '--viz-runs-dir', join(dir, 'runs'),
-      '--viz-port', '0', '--viz-interval', '1', '--max-iters', '3', '--n-layer', '2', '--n-head', '2', '--n-embd', '16',
-      '--block-size', '8', '--batch-size', '2', '--eval-iters', '1', '--eval-interval', '100', '--sample-tokens', '0',
-      '--threads', '1', '--device', 'cpu']);
-    const [session] = readdirSync(join(dir, 'runs'));
-    const files = readdirSync(join(dir, 'runs', session, 'frames')).filter((n) => n.endsWith('.bin')).sort();
+    const { runs, session } = run;
+    const files = readdirSync(join(runs, session, 'frames')).filter((n) => n.endsWith('.bin')).sort();
     assert.ok(files.length >= 2, `frames written: ${files}`);
-    const bytes = readFileSync(join(dir, 'runs', session, 'frames', files[files.length - 1]));
+    const bytes = readFileSync(join(runs, session, 'frames', files[files.length - 1]));
     const f = decodeFrame(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     assert.equal(f.session, session);
     assert.equal(f.step, parseInt(files[files.length - 1], 10));
@@ -129,6 +116,6 @@ test('decodes frames written by a real nanogpt train', { skip: existsSync(binary
     assert.ok(f.stats('wte', -1), 'global tensors have layer -1 stats');
     assert.ok(f.get('lnfw', 'value'), 'final LayerNorm is whole');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    run.cleanup();
   }
 });
