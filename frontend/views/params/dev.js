@@ -1,0 +1,40 @@
+// dev.js: drives the Parameters views on dev.html with the frames of a recorded run (REST of
+// `nanogpt serve`), without the rest of the dashboard. Exposes window.__nanogpt like app.js.
+import { decodeFrame } from '../../net/protocol.js';
+import { createStore, defaultState } from '../../state/store.js';
+import { createParamsView } from './params_view.js';
+import { createParamsView2D } from './fallback2d.js';
+
+const q = new URLSearchParams(location.search);
+const store = createStore(defaultState());
+const host = document.getElementById('host');
+const info = document.getElementById('info');
+let view;
+try {
+  view = q.get('view') === '2d' ? createParamsView2D(host, store, { reason: 'forced by ?view=2d' }) : createParamsView(host, store);
+} catch (e) {
+  view = createParamsView2D(host, store, { reason: `3D view unavailable: ${e.message}` });
+}
+window.__nanogpt = { store, view, hoverAt: (x, y) => view.hoverAt(x, y), pickables: () => view.pickables() };
+
+const sessions = (await (await fetch('/api/sessions')).json()).sessions;
+const session = q.get('session') ?? sessions[0]?.session;
+const steps = (await (await fetch(`/api/sessions/${session}/frames`)).json()).frames.map((f) => f.step);
+let i = 0;
+async function show(k) {
+  const buf = await (await fetch(`/api/sessions/${session}/frames/${steps[k]}`)).arrayBuffer();
+  const frame = decodeFrame(buf);
+  const prev = store.get().frame;
+  store.set({ prevFrame: prev, frame });
+  view.update(frame, prev);
+  info.textContent = `session ${session} · step ${frame.step} (${k + 1}/${steps.length}) · ${view.kind}`;
+}
+document.getElementById('next').onclick = () => { i = (i + 1) % steps.length; show(i); };
+let timer = null;
+document.getElementById('play').onclick = () => {
+  if (timer) { clearInterval(timer); timer = null; return; }
+  timer = setInterval(() => { i = (i + 1) % steps.length; show(i); }, Number(q.get('ms') ?? 600));
+};
+i = Math.max(0, Math.min(steps.length - 1, Number(q.get('start') ?? 0)));
+await show(i);
+window.__devNext = async () => { i = (i + 1) % steps.length; await show(i); };

@@ -1,0 +1,279 @@
+// fallback2d.js: the Parameters tab without WebGL (R2.5): the same data as the 3D view on a plain
+// 2D canvas: the token (and position) embeddings as a scatter of their first two PCA components,
+// and every sampled weight matrix and LayerNorm vector as a heatmap, one row per layer.
+// createParamsView2D(container, store, {reason}) -> the API of createParamsView, kind '2d'.
+// `reason`, when given, is shown above the view (data-testid fallback-note). Shares the
+// tooltip, filters, stats panel, legend and tweening with the 3D view.
+import { buildLayout, el } from './layout.js';
+import { createDisplayData, cloudPos, cloudAttrShown, matShown, matScale } from './display_data.js';
+import { createTooltip } from './tooltip.js';
+import { createFilterPanel } from './filter_panel.js';
+import { createStatsPanel } from './stats_panel.js';
+import { createLegend } from './legend.js';
+import { describeItem } from './describe.js';
+import { bindSelects, createGuard, showFps } from './controls.js';
+import { fillDiverging, fillSequential } from '../../render/colormap.js';
+import { createGovernor, DEFAULT_LEVELS } from '../../render/quality.js';
+
+const BG = '#11151c';
+const COLS = [['ln1w', 0.14], ['ln1b', 0.14], ['qkvw', 1], ['attprojw', 1], ['ln2w', 0.14], ['ln2b', 0.14], ['fcw', 1], ['fcprojw', 1]];
+const HEADER = { qkvw: 'qkvw', attprojw: 'attn proj', fcw: 'fc', fcprojw: 'fc proj', ln1w: 'ln1', ln2w: 'ln2' };
+
+export function createParamsView2D(container, store, { reason } = {}) {
+  const ui = buildLayout(container, '2d');
+  if (reason) {
+    const note = el('div', { class: 'pv-note', 'data-testid': 'fallback-note', role: 'note' }, `2D view: ${reason}`);
+    ui.root.insertBefore(note, ui.root.children[1]);
+  }
+  const canvas = el('canvas', { class: 'pv-canvas', 'data-testid': 'params-canvas', 'data-view': '2d', tabindex: '0', role: 'img',
+    'aria-label': '2D view of the model parameters: embedding scatter on the left, weight heatmaps per layer on the right; values are in the tooltips.' });
+  ui.stage.prepend(canvas);
+  ui.reset.textContent = 'reset view';
+  const g = canvas.getContext('2d');
+  const guard = createGuard(ui, store);
+  const data = createDisplayData();
+  const tooltip = createTooltip(ui.overlay);
+  const filters = createFilterPanel(ui.filters, ui.stage, store);
+  const stats = createStatsPanel(ui.side, store);
+  const legend = createLegend(ui.legend);
+  const gov = createGovernor({ target: 30 });
+  const unbind = bindSelects(ui, store);
+  const scratch = document.createElement('canvas');
+  const sg = scratch.getContext('2d');
+
+  let visibleKeys = new Set();
+  let rects = []; // matrices on screen: {name, layer, x, y, w, h, rows, cols, vector}
+  let points = []; // [{name, x, y, row}] for hit tests, refreshed every draw
+  let dirty = true;
+  let lastT = null;
+  let pointer = null;
+  let hovered = null;
+  let hoverXY = [0, 0];
+  let rgb = new Float32Array(0);
+  const isVisible = (name, layer) => visibleKeys.has(`${name}:${layer}`);
+
+  function resize() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, ui.stage.clientWidth); const h = Math.max(1, ui.stage.clientHeight);
+    canvas.width = Math.round(w * dpr); canvas.height = Math.round(h * dpr);
+    canvas.style.width = `${w}px`; canvas.style.height = `${h}px`;
+    dirty = true;
+  }
+
+  function paintMatrix(values, rows, cols, scale, x, y, w, h) {
+    const n = rows * cols;
+    if (rgb.length < 3 * n) rgb = new Float32Array(3 * n);
+    fillDiverging(values, scale, rgb);
+    scratch.width = cols; scratch.height = rows;
+    const img = sg.createImageData(cols, rows);
+    for (let i = 0; i < n; i++) { img.data[4 * i] = rgb[3 * i] * 255; img.data[4 * i + 1] = rgb[3 * i + 1] * 255; img.data[4 * i + 2] = rgb[3 * i + 2] * 255; img.data[4 * i + 3] = 255; }
+    sg.putImageData(img, 0, 0);
+    g.imageSmoothingEnabled = false;
+    g.drawImage(scratch, x, y, w, h);
+    g.strokeStyle = '#56657a';
+    g.lineWidth = 1;
+    g.strokeRect(x - 0.5, y - 0.5, w + 1, h + 1);
+  }
+
+  function drawCloud(cloud, x0, y0, size, maxPoints, title) {
+    g.fillStyle = '#aab6c5';
+    g.font = '12px system-ui, sans-serif';
+    g.textAlign = 'center';
+    g.textBaseline = 'top';
+    g.fillText(title, x0 + size / 2, y0 + size + 4);
+    g.strokeStyle = '#2a3340';
+    g.strokeRect(x0 + 0.5, y0 + 0.5, size - 1, size - 1);
+    const n = Math.min(cloud.count, maxPoints);
+    const pos = cloudPos(cloud);
+    const col = fillSequential(cloudAttrShown(cloud).subarray(0, n), 0, 1);
+    const r = n > 1500 ? 2 : 3;
+    const half = size / 2; const k = half / 1.7; // unit radius (95th percentile) -> 60 % of the half-size
+    for (let i = n - 1; i >= 0; i--) { // most frequent drawn last, on top
+      const px = x0 + half + pos[3 * i] * k; const py = y0 + half - pos[3 * i + 1] * k;
+      g.fillStyle = `rgb(${col[3 * i] * 255 | 0},${col[3 * i + 1] * 255 | 0},${col[3 * i + 2] * 255 | 0})`;
+      g.beginPath(); g.arc(px, py, r, 0, 2 * Math.PI); g.fill();
+      points.push({ name: cloud.name, x: px, y: py, row: i });
+    }
+  }
+
+  function draw() {
+    const dpr = window.devicePixelRatio || 1;
+    const W = canvas.width / dpr; const H = canvas.height / dpr;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.fillStyle = BG;
+    g.fillRect(0, 0, W, H);
+    rects = []; points = [];
+    const frame = data.frame;
+    if (!frame) return;
+    const lod = gov.lod();
+    // Left: embeddings.
+    const leftW = Math.min(W * 0.36, H * 0.62);
+    const wte = data.clouds.get('wte'); const wpe = data.clouds.get('wpe');
+    if (wte && isVisible('wte', -1)) drawCloud(wte, 12, 12, leftW - 12, lod.maxPoints, 'wte · token embeddings (PCA 1, 2)');
+    if (wpe && isVisible('wpe', -1)) drawCloud(wpe, 12 + (leftW - 12) * 0.2, leftW + 30, (leftW - 12) * 0.6, lod.maxPoints, 'wpe · positions (PCA 1, 2)');
+    // Right: one row of heatmaps per layer, layer 0 at the bottom as in the 3D tower; ln_f on top.
+    const L = frame.model?.L ?? 0;
+    const x0 = leftW + 70; const availW = W - x0 - 16;
+    const units = COLS.reduce((s, [, w]) => s + w, 0);
+    const gap = 8;
+    const rowsN = L + 1;
+    const side = Math.max(4, Math.min((availW - gap * (COLS.length - 1)) / units, (H - 60) / rowsN - gap));
+    const yOf = (l) => 34 + (l < 0 ? 0 : (L - l)) * (side + gap);
+    g.font = '12px system-ui, sans-serif';
+    g.textBaseline = 'middle';
+    let x = x0;
+    const colX = {};
+    for (const [name, w] of COLS) { colX[name] = x; x += w * side + gap; }
+    g.fillStyle = '#cfd8e3';
+    g.textAlign = 'center';
+    for (const [name, title] of Object.entries(HEADER)) {
+      const w = name.startsWith('ln') ? 2 * 0.14 * side + gap : side;
+      g.fillText(title, colX[name] + w / 2, 20);
+    }
+    g.textAlign = 'right';
+    g.fillStyle = '#aab6c5';
+    for (let l = -1; l < L; l++) g.fillText(l < 0 ? 'ln_f' : `layer ${l}`, x0 - 8, yOf(l) + side / 2);
+    for (const [map, vector] of [[data.mats, false], [data.vecs, true]]) {
+      for (const m of map.values()) {
+        if (!isVisible(m.name, m.layer)) continue;
+        const name = m.layer < 0 ? m.name.replace('lnf', 'ln1') : m.name;
+        if (colX[name] == null) continue;
+        const w = (COLS.find(([n]) => n === name)[1]) * side;
+        const y = yOf(m.layer);
+        const rows = vector ? m.cols : m.rows; const cols = vector ? 1 : m.cols;
+        paintMatrix(matShown(m), rows, cols, matScale(m), colX[name], y, w, side);
+        rects.push({ name: m.name, layer: m.layer, x: colX[name], y, w, h: side, rows, cols });
+      }
+    }
+    const sel = store.get().selected;
+    const sr = sel && rects.find((r) => r.name === sel.name && r.layer === sel.layer);
+    if (sr) { g.strokeStyle = '#ffd54a'; g.lineWidth = 2; g.strokeRect(sr.x - 3, sr.y - 3, sr.w + 6, sr.h + 6); }
+  }
+
+  function pick(cx, cy) {
+    const b = canvas.getBoundingClientRect();
+    const x = cx - b.left; const y = cy - b.top;
+    let best = null; let bestD = 8 * 8;
+    for (const p of points) {
+      const d = (p.x - x) ** 2 + (p.y - y) ** 2;
+      if (d < bestD) { bestD = d; best = { name: p.name, layer: -1, row: p.row, col: 0 }; }
+    }
+    if (best) return best;
+    const r = rects.find((q) => x >= q.x && x < q.x + q.w && y >= q.y && y < q.y + q.h);
+    if (!r) return null;
+    return { name: r.name, layer: r.layer, row: Math.floor((y - r.y) / r.h * r.rows), col: Math.floor((x - r.x) / r.w * r.cols) };
+  }
+
+  function showHover(item, x, y) {
+    const info = item && describeItem(data.frame, data.prevFrame, item);
+    if (!info) { hovered = null; tooltip.hide(); return null; }
+    hovered = item; hoverXY = [x, y];
+    const o = ui.overlay.getBoundingClientRect();
+    tooltip.show(info, x - o.left, y - o.top);
+    return info;
+  }
+
+  function refreshVisibility() { visibleKeys = filters.visibleKeys(); dirty = true; }
+
+  let raf = 0;
+  function loop(now) {
+    raf = requestAnimationFrame(loop);
+    if (guard.failed && now - (loop.failedAt ?? 0) < 1000) return;
+    const ok = guard.run(() => {
+      if (ui.stage.clientWidth === 0) { lastT = null; return true; }
+      if (lastT !== null) gov.tick(now - lastT);
+      lastT = now;
+      if (data.tick(now)) dirty = true;
+      if (dirty) { draw(); dirty = false; }
+      if (pointer) { const [x, y] = pointer; pointer = null; showHover(pick(x, y), x, y); }
+      legend.update({ cloud: isVisible('wte', -1) ? data.clouds.get('wte') : null, mat: legendMat(), field: data.options.field });
+      showFps(ui, store, gov, now, DEFAULT_LEVELS.length);
+      return true;
+    });
+    if (!ok) loop.failedAt = now;
+  }
+  function legendMat() {
+    const sel = store.get().selected;
+    const m = (sel && (data.mats.get(`${sel.name}:${sel.layer}`) ?? data.vecs.get(`${sel.name}:${sel.layer}`)))
+      ?? [...data.mats.values()].find((x) => isVisible(x.name, x.layer));
+    return m ? { name: m.name, layer: m.layer, scale: matScale(m), centre: m.centre } : null;
+  }
+  raf = requestAnimationFrame(loop);
+
+  const onMove = (e) => { pointer = [e.clientX, e.clientY]; };
+  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); };
+  const onClick = (e) => guard.run(() => {
+    const item = pick(e.clientX, e.clientY);
+    if (item) store.set({ selected: { name: item.name, layer: item.layer } });
+  });
+  canvas.addEventListener('pointermove', onMove);
+  canvas.addEventListener('pointerleave', onLeave);
+  canvas.addEventListener('click', onClick);
+  ui.reset.addEventListener('click', () => { dirty = true; });
+  const offs = [
+    store.on('filters', () => guard.run(refreshVisibility)),
+    store.on('selected', () => { dirty = true; }),
+    store.on('colorBy', (v) => guard.run(() => data.frame && data.setOptions({ colorBy: v }, performance.now()))),
+    store.on('field', (v) => guard.run(() => data.frame && data.setOptions({ field: v }, performance.now()))),
+  ];
+  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => view.resize()) : null;
+  ro?.observe(ui.stage);
+  const failView = new URLSearchParams(globalThis.location?.search ?? '').has('failview');
+
+  const view = {
+    kind: '2d',
+    update(frame, prevFrame) {
+      guard.run(() => {
+        if (failView) throw new Error('forced failure of the parameter view (?failview=1)');
+        if (!frame) return;
+        const s = store.get();
+        data.setFrame(frame, prevFrame, { field: s.field ?? 'value', colorBy: s.colorBy ?? 'frequency' }, performance.now());
+        filters.update(frame);
+        refreshVisibility();
+        stats.update(frame);
+        if (hovered) showHover(hovered, hoverXY[0], hoverXY[1]);
+        guard.ok();
+      });
+    },
+    resize() { guard.run(resize); },
+    snapshot() {
+      draw();
+      const out = document.createElement('canvas');
+      out.width = canvas.width; out.height = canvas.height;
+      out.getContext('2d').drawImage(canvas, 0, 0);
+      return out;
+    },
+    hoverAt(x, y) { return guard.run(() => { if (dirty) draw(); return showHover(pick(x, y), x, y); }) ?? null; },
+    pickables() {
+      return guard.run(() => {
+        if (dirty) draw();
+        const b = canvas.getBoundingClientRect();
+        const out = [];
+        const take = (item, x, y) => {
+          const info = describeItem(data.frame, data.prevFrame, item);
+          if (info) out.push({ x: b.left + x, y: b.top + y, name: info.name, layer: info.layer, row: info.row, col: info.col, value: info.value });
+        };
+        for (const name of ['wte', 'wpe']) {
+          const ps = points.filter((p) => p.name === name).slice(-3); // drawn last = most frequent
+          for (const p of ps) { const back = pick(b.left + p.x, b.top + p.y); if (back?.row === p.row && back.name === name) take(back, p.x, p.y); }
+        }
+        for (const r of rects.slice(0, 8)) {
+          const row = Math.floor(r.rows / 2); const col = Math.floor(r.cols / 2);
+          take({ name: r.name, layer: r.layer, row, col }, r.x + (col + 0.5) / r.cols * r.w, r.y + (row + 0.5) / r.rows * r.h);
+        }
+        return out;
+      }) ?? [];
+    },
+    dispose() {
+      cancelAnimationFrame(raf);
+      ro?.disconnect();
+      offs.forEach((f) => f?.());
+      unbind();
+      filters.dispose(); stats.dispose();
+      ui.remove();
+    },
+  };
+  resize();
+  if (store.get().frame) view.update(store.get().frame, store.get().prevFrame);
+  return view;
+}

@@ -1,0 +1,48 @@
+// labels.js: text labels for layers and tensors, as HTML over the 3D canvas (crisp at any zoom).
+// createLabels(overlay) -> {set([{text, world: THREE.Vector3, cls}]), place(camera, w, h),
+//   drawInto(ctx, scale), dispose()}
+// place() projects every label to the screen; call it when the camera or the size changed.
+// drawInto() paints the same labels on a 2D canvas (the PNG snapshot has no HTML in it).
+import * as THREE from 'three';
+import { el } from './layout.js';
+
+export function createLabels(overlay) {
+  const layer = el('div', { class: 'pv-labels', 'aria-hidden': 'true' });
+  overlay.append(layer);
+  let items = [];
+  const v = new THREE.Vector3();
+  return {
+    set(list) {
+      layer.replaceChildren();
+      items = list.map((l) => {
+        const node = el('div', { class: `pv-label ${l.cls ?? ''}` }, l.text);
+        layer.append(node);
+        return { ...l, node, x: 0, y: 0, on: false };
+      });
+    },
+    place(camera, w, h) {
+      for (const it of items) {
+        v.copy(it.world).project(camera);
+        it.on = v.z < 1 && Math.abs(v.x) < 1.2 && Math.abs(v.y) < 1.2 && (it.visible ?? true);
+        it.x = (v.x + 1) / 2 * w; it.y = (1 - v.y) / 2 * h;
+        it.node.style.display = it.on ? '' : 'none';
+        if (it.on) it.node.style.transform = `translate(${it.x.toFixed(1)}px, ${it.y.toFixed(1)}px) translate(${it.anchor ?? '-50%, -50%'})`;
+      }
+    },
+    setVisible(pred) { for (const it of items) it.visible = pred(it); },
+    drawInto(ctx, scale) {
+      ctx.save();
+      ctx.textBaseline = 'middle';
+      for (const it of items) {
+        if (!it.on) continue;
+        const cs = getComputedStyle(it.node);
+        ctx.font = `${cs.fontWeight} ${parseFloat(cs.fontSize) * scale}px ${cs.fontFamily}`;
+        ctx.fillStyle = cs.color;
+        const r = it.node.getBoundingClientRect(); const o = layer.getBoundingClientRect();
+        ctx.fillText(it.text, (r.left - o.left) * scale, (r.top - o.top + r.height / 2) * scale);
+      }
+      ctx.restore();
+    },
+    dispose() { layer.remove(); items = []; },
+  };
+}

@@ -1,0 +1,84 @@
+// layout.js: the DOM skeleton the Parameters tab's views share (3D and 2D fallback).
+// buildLayout(container, kind) -> {root, toolbar, filters, stage, overlay, side, fps, legend,
+//   colorBy, field, reset, errorBox, showError(msg), clearError(), remove()}
+// The stage is where the view puts its canvas; overlay holds labels and the tooltip on top of it.
+// Everything is plain DOM with data-testid selectors from docs/frontend.md.
+
+const COLOR_BY = [
+  ['frequency', 'token frequency'],
+  ['norm', 'embedding norm'],
+  ['grad_norm', 'gradient norm'],
+  ['update', 'update size'],
+];
+const FIELDS = [
+  ['value', 'weights'],
+  ['grad', 'gradients'],
+  ['update', 'updates (change since last frame)'],
+];
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') e.className = v;
+    else e.setAttribute(k, v);
+  }
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+function labelledSelect(id, label, options, testid) {
+  const wrap = el('label', { class: 'pv-field' });
+  wrap.append(el('span', {}, label));
+  const sel = el('select', { 'data-testid': testid, id });
+  for (const [value, text] of options) sel.append(el('option', { value }, text));
+  wrap.append(sel);
+  return { wrap, sel };
+}
+
+let layoutCount = 0;
+
+// The views bring their own stylesheet, so a page needs no <link> for them.
+function ensureStyles() {
+  if (document.querySelector('link[data-pv-styles]')) return;
+  const link = el('link', { rel: 'stylesheet', href: new URL('./params.css', import.meta.url).href, 'data-pv-styles': '' });
+  document.head.append(link);
+}
+
+export function buildLayout(container, kind) {
+  ensureStyles();
+  const n = ++layoutCount;
+  const root = el('div', { class: `pv-root pv-${kind}` });
+  const toolbar = el('div', { class: 'pv-toolbar', role: 'toolbar', 'aria-label': 'parameter view controls' });
+  const colorBy = labelledSelect(`pv-color-by-${n}`, 'colour points by', COLOR_BY, 'color-by');
+  const field = labelledSelect(`pv-field-${n}`, 'matrices show', FIELDS, 'field-select');
+  const reset = el('button', { type: 'button', 'data-testid': 'reset-view', class: 'pv-button' }, 'reset view');
+  const fps = el('span', { 'data-testid': 'fps', class: 'pv-fps', 'aria-live': 'off', title: 'measured frames per second and quality level (lowered automatically to stay at 30 fps or more)' }, '– fps');
+  toolbar.append(colorBy.wrap, field.wrap, reset, fps);
+
+  const body = el('div', { class: 'pv-body' });
+  const filters = el('div', { class: 'pv-filters', role: 'group', 'aria-label': 'filters' });
+  const stage = el('div', { class: 'pv-stage' });
+  const overlay = el('div', { class: 'pv-overlay' });
+  const legend = el('div', { class: 'pv-legend', 'aria-label': 'colour legend' });
+  const errorBox = el('div', { class: 'pv-error', 'data-testid': 'view-error', role: 'alert', hidden: '' });
+  stage.append(overlay, legend, errorBox);
+  const side = el('div', { class: 'pv-side' });
+  body.append(filters, stage, side);
+  root.append(toolbar, body);
+  container.append(root);
+
+  return {
+    root, toolbar, filters, stage, overlay, side, fps, legend, errorBox,
+    colorBy: colorBy.sel, field: field.sel, reset,
+    showError(msg) {
+      errorBox.hidden = false;
+      errorBox.textContent = `The parameter view hit an error and skipped a frame: ${msg}`;
+    },
+    clearError() {
+      if (!errorBox.hidden) { errorBox.hidden = true; errorBox.textContent = ''; }
+    },
+    remove() { root.remove(); },
+  };
+}
+
+export { el };

@@ -1,0 +1,244 @@
+// params_view.js: the Parameters tab's 3D view (R2, R3): token and position embeddings as point
+// clouds at the bottom, the transformer as a tower of layer slabs holding its sampled weight
+// matrices, hover tooltips, filters, per-tensor stats over time.
+//
+// createParamsView(container, store) -> {update(frame, prevFrame), resize(), dispose(),
+//   snapshot() -> HTMLCanvasElement, kind: '3d', hoverAt(clientX, clientY) -> info | null,
+//   pickables() -> [{x, y, name, layer, row, col, value}]}
+// Throws at construction when WebGL is missing (app.js then builds fallback2d.js). After that,
+// every error in update() or in the render loop is caught and shown inside the container
+// (data-testid view-error, store.viewError); nothing is thrown to the caller (R6.5).
+// Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError.
+import { buildLayout } from './layout.js';
+import { createScene } from './scene.js';
+import { createDisplayData, matScale } from './display_data.js';
+import { createEmbeddingCloud } from './embedding_cloud.js';
+import { createNetworkModel, networkLayout } from './network_model.js';
+import { createLabels } from './labels.js';
+import { createTooltip } from './tooltip.js';
+import { createPicker } from './picking.js';
+import { createFilterPanel } from './filter_panel.js';
+import { createStatsPanel } from './stats_panel.js';
+import { createLegend } from './legend.js';
+import { describeItem } from './describe.js';
+import { bindSelects, createGuard, showFps } from './controls.js';
+import { createGovernor, DEFAULT_LEVELS } from '../../render/quality.js';
+import * as THREE from 'three';
+
+const COLUMN_TITLE = { qkvw: 'qkvw', attprojw: 'attn proj', fcw: 'fc', fcprojw: 'fc proj', ln1w: 'ln1', ln2w: 'ln2' };
+
+export function createParamsView(container, store) {
+  const ui = buildLayout(container, '3d');
+  let sc;
+  try {
+    sc = createScene(ui.stage);
+  } catch (e) {
+    ui.remove();
+    throw e;
+  }
+  const guard = createGuard(ui, store);
+  const data = createDisplayData();
+  const net = createNetworkModel();
+  const base = networkLayout(0);
+  const wte = createEmbeddingCloud(base.cloudWte);
+  const wpe = createEmbeddingCloud({ ...base.cloudWpe, pointSize: 0.2 });
+  sc.scene.add(net.object, wte.object, wpe.object);
+  const labels = createLabels(ui.overlay);
+  const tooltip = createTooltip(ui.overlay);
+  const filters = createFilterPanel(ui.filters, ui.stage, store);
+  const stats = createStatsPanel(ui.side, store);
+  const legend = createLegend(ui.legend);
+  const gov = createGovernor({ target: 30 });
+  const picker = createPicker({ camera: sc.camera, canvas: sc.canvas, clouds: [{ name: 'wte', view: wte }, { name: 'wpe', view: wpe }], network: net });
+  const unbind = bindSelects(ui, store);
+
+  let visibleKeys = new Set();
+  let framedL = -1;
+  let lastT = null;
+  let pointer = null; // pending hover position (client coords), handled once per animation frame
+  let hovered = null; // {name, layer, row, col} under the pointer
+  let hoverXY = [0, 0];
+  let cameraMoved = true;
+  let level = gov.level;
+
+  const isVisible = (name, layer) => visibleKeys.has(`${name}:${layer}`);
+
+  function refreshVisibility() {
+    visibleKeys = filters.visibleKeys();
+    wte.visible = isVisible('wte', -1);
+    wpe.visible = isVisible('wpe', -1);
+    labels.setVisible((it) => (it.layer == null ? true : it.layer === 'wte' || it.layer === 'wpe'
+      ? isVisible(it.layer, -1) : [...visibleKeys].some((k) => k.endsWith(`:${it.layer}`))));
+    cameraMoved = true;
+  }
+
+  function buildLabels(L) {
+    const lay = net.layout;
+    const list = [];
+    const left = -lay.width / 2 - 0.35;
+    for (let l = 0; l < L; l++) list.push({ text: `layer ${l}`, world: new THREE.Vector3(left, lay.layerY(l), 0), cls: 'pv-label-layer', anchor: '-100%, -50%', layer: l });
+    list.push({ text: 'ln_f', world: new THREE.Vector3(left, lay.layerY(-1), 0), cls: 'pv-label-layer', anchor: '-100%, -50%', layer: -1 });
+    const topY = lay.layerY(Math.max(0, L - 1)) + 0.62;
+    for (const [name, title] of Object.entries(COLUMN_TITLE)) {
+      const c = lay.columns[name];
+      const x = name.startsWith('ln') ? c.x + c.w / 2 + 0.015 : c.x;
+      list.push({ text: title, world: new THREE.Vector3(x, topY, 0), cls: 'pv-label-col', anchor: '-50%, -100%' });
+    }
+    const cw = base.cloudWte; const cp = base.cloudWpe;
+    list.push({ text: 'wte · token embeddings (PCA)', world: new THREE.Vector3(cw.offset[0], cw.offset[1] - cw.radius - 0.35, 0), cls: 'pv-label-cloud', layer: 'wte' });
+    list.push({ text: 'wpe · positions (PCA)', world: new THREE.Vector3(cp.offset[0], cp.offset[1] - cp.radius - 0.55, 0), cls: 'pv-label-cloud', layer: 'wpe' });
+    labels.set(list);
+    refreshVisibility();
+  }
+
+  function legendMat() {
+    const sel = store.get().selected;
+    const m = (sel && (data.mats.get(`${sel.name}:${sel.layer}`) ?? data.vecs.get(`${sel.name}:${sel.layer}`)))
+      ?? [...data.mats.values()].find((x) => isVisible(x.name, x.layer));
+    return m ? { name: m.name, layer: m.layer, scale: matScale(m), centre: m.centre } : null;
+  }
+
+  function showHover(item, x, y) {
+    const info = item && describeItem(data.frame, data.prevFrame, item);
+    if (!info) { hovered = null; tooltip.hide(); return null; }
+    hovered = item; hoverXY = [x, y];
+    const r = ui.overlay.getBoundingClientRect();
+    tooltip.show(info, x - r.left, y - r.top);
+    return info;
+  }
+
+  function pickAt(x, y) {
+    sc.scene.updateMatrixWorld();
+    return picker.pick(x, y);
+  }
+
+  function draw(now) {
+    if (ui.stage.clientWidth === 0) { lastT = null; return; } // tab hidden: no work, no fps samples
+    if (lastT !== null) gov.tick(now - lastT);
+    lastT = now;
+    const lod = gov.lod();
+    if (gov.level !== level || !draw.started) {
+      level = gov.level;
+      draw.started = true;
+      sc.setPixelRatio(Math.min(window.devicePixelRatio || 1, lod.pixelRatio));
+    }
+    data.tick(now);
+    wte.update(data.clouds.get('wte'), lod.maxPoints);
+    wpe.update(data.clouds.get('wpe'), lod.maxPoints);
+    net.update(data, { visible: isVisible, cellStride: lod.cellStride, effects: lod.effects, selected: store.get().selected });
+    sc.render();
+    if (cameraMoved) {
+      labels.place(sc.camera, ui.stage.clientWidth, ui.stage.clientHeight);
+      cameraMoved = false;
+    }
+    if (pointer) {
+      const [x, y] = pointer; pointer = null;
+      showHover(picker.pick(x, y), x, y);
+    }
+    legend.update({ cloud: wte.visible ? data.clouds.get('wte') : null, mat: legendMat(), field: data.options.field });
+    showFps(ui, store, gov, now, DEFAULT_LEVELS.length);
+  }
+
+  sc.renderer.setAnimationLoop((now) => {
+    if (guard.failed && now - (draw.failedAt ?? 0) < 1000) return; // back off while broken
+    const r = guard.run(draw, now);
+    if (r === undefined && guard.failed) draw.failedAt = now;
+  });
+
+  // Pointer and keyboard.
+  sc.controls.addEventListener('change', () => { cameraMoved = true; });
+  const onMove = (e) => { pointer = [e.clientX, e.clientY]; };
+  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); };
+  let downAt = null;
+  const onDown = (e) => { downAt = [e.clientX, e.clientY]; };
+  const onUp = (e) => guard.run(() => {
+    // A click (not the end of a drag) selects the tensor under the pointer.
+    if (!downAt || Math.hypot(e.clientX - downAt[0], e.clientY - downAt[1]) > 4) return;
+    const item = pickAt(e.clientX, e.clientY);
+    if (item) store.set({ selected: { name: item.name, layer: item.layer } });
+  });
+  const onKey = (e) => { if (e.key === 'Escape') { store.set({ selected: null }); tooltip.hide(); } };
+  sc.canvas.addEventListener('pointermove', onMove);
+  sc.canvas.addEventListener('pointerleave', onLeave);
+  sc.canvas.addEventListener('pointerdown', onDown);
+  sc.canvas.addEventListener('pointerup', onUp);
+  sc.canvas.addEventListener('keydown', onKey);
+  ui.reset.addEventListener('click', () => { sc.resetView(); cameraMoved = true; });
+
+  const offs = [
+    store.on('filters', () => guard.run(refreshVisibility)),
+    store.on('colorBy', (v) => guard.run(() => data.frame && data.setOptions({ colorBy: v }, performance.now()))),
+    store.on('field', (v) => guard.run(() => data.frame && data.setOptions({ field: v }, performance.now()))),
+  ];
+  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => view.resize()) : null;
+  ro?.observe(ui.stage);
+
+  // ?failview=1 makes every update fail, to test that failures stay inside this view (R6.5).
+  const failView = new URLSearchParams(globalThis.location?.search ?? '').has('failview');
+
+  const view = {
+    kind: '3d',
+    update(frame, prevFrame) {
+      guard.run(() => {
+        if (failView) throw new Error('forced failure of the parameter view (?failview=1)');
+        if (!frame) return;
+        const s = store.get();
+        data.setFrame(frame, prevFrame, { field: s.field ?? 'value', colorBy: s.colorBy ?? 'frequency' }, performance.now());
+        filters.update(frame);
+        refreshVisibility();
+        const L = frame.model?.L ?? 0;
+        net.update(data, { visible: isVisible, cellStride: gov.lod().cellStride, effects: gov.lod().effects, selected: store.get().selected });
+        if (L !== framedL) { // a new model shape: labels and camera follow
+          framedL = L;
+          buildLabels(L);
+          sc.frameBox(net.layout.box);
+          sc.resetView();
+        }
+        stats.update(frame);
+        // A tooltip on screen follows the new frame's numbers for the same item.
+        if (hovered) showHover(hovered, hoverXY[0], hoverXY[1]);
+        guard.ok();
+      });
+    },
+    resize() {
+      guard.run(() => { sc.resize(); cameraMoved = true; if (data.frame) sc.frameBox(net.layout.box); });
+    },
+    snapshot() {
+      return guard.run(() => {
+        sc.render();
+        const src = sc.canvas;
+        const out = document.createElement('canvas');
+        out.width = src.width; out.height = src.height;
+        const ctx = out.getContext('2d');
+        ctx.drawImage(src, 0, 0);
+        labels.drawInto(ctx, src.width / Math.max(1, ui.stage.clientWidth));
+        return out;
+      }) ?? sc.canvas;
+    },
+    hoverAt(x, y) {
+      return guard.run(() => showHover(pickAt(x, y), x, y)) ?? null;
+    },
+    pickables() {
+      return guard.run(() => {
+        sc.scene.updateMatrixWorld();
+        // Rows and columns as the tooltip names them (describe.js): tensor row/col or token id.
+        return picker.candidates().map((p) => {
+          const info = describeItem(data.frame, data.prevFrame, p);
+          return info && { x: p.x, y: p.y, name: info.name, layer: info.layer, row: info.row, col: info.col, value: info.value };
+        }).filter(Boolean);
+      }) ?? [];
+    },
+    dispose() {
+      sc.renderer.setAnimationLoop(null);
+      ro?.disconnect();
+      offs.forEach((f) => f?.());
+      unbind();
+      filters.dispose(); stats.dispose(); labels.dispose();
+      wte.dispose(); wpe.dispose(); net.dispose();
+      sc.dispose();
+      ui.remove();
+    },
+  };
+  if (store.get().frame) view.update(store.get().frame, store.get().prevFrame);
+  return view;
+}

@@ -1,0 +1,173 @@
+// stats_panel.js: statistics of the selected tensor over time and its histogram over time, the
+// distribution view researchers know from TensorBoard (ridgelines, newest in front).
+// createStatsPanel(host, store) -> {update(frame), redraw(), dispose(), history}
+// Keeps its own state/history.js (fed by every frame it is given). Shows store.selected, or the
+// first weight matrix until the user clicks one. All drawing is on small 2D canvases.
+import { createHistory } from '../../state/history.js';
+import { sequential } from '../../render/colormap.js';
+import { el } from './layout.js';
+import { fmt, tensorTitle } from './describe.js';
+
+const SHOWN_STATS = [['mean', 'mean'], ['std', 'std'], ['min', 'min'], ['max', 'max'], ['rms', 'rms'],
+  ['grad_rms', 'grad rms'], ['update_ratio', 'update / weight (rms)']];
+const SPARKS = [['rms', 'weight rms'], ['grad_rms', 'gradient rms'], ['update_ratio', 'update / weight']];
+const MAX_RIDGES = 36;
+const INK = '#c9d3df';
+const DIM = '#7d8a9a';
+
+function sizeCanvas(c) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, c.clientWidth); const h = Math.max(1, c.clientHeight);
+  if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
+  const g = c.getContext('2d');
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, w, h);
+  return { g, w, h };
+}
+
+function drawSpark(canvas, steps, values, label) {
+  const { g, w, h } = sizeCanvas(canvas);
+  g.font = '11px system-ui, sans-serif';
+  g.fillStyle = DIM;
+  g.textBaseline = 'top';
+  g.fillText(label, 0, 0);
+  const n = values.length;
+  if (!n) return;
+  let lo = Infinity; let hi = -Infinity;
+  for (const v of values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!Number.isFinite(lo)) return;
+  g.fillStyle = INK;
+  g.textAlign = 'right';
+  g.fillText(fmt(values[n - 1]), w, 0);
+  g.textAlign = 'left';
+  const top = 15; const ph = h - top - 2;
+  const s0 = steps[0]; const s1 = steps[n - 1];
+  const x = (s) => (s1 > s0 ? (s - s0) / (s1 - s0) : 1) * (w - 2) + 1;
+  const y = (v) => top + (hi > lo ? 1 - (v - lo) / (hi - lo) : 0.5) * ph;
+  g.strokeStyle = '#f0a640';
+  g.lineWidth = 1.5;
+  g.beginPath();
+  for (let i = 0; i < n; i++) { if (i) g.lineTo(x(steps[i]), y(values[i])); else g.moveTo(x(steps[i]), y(values[i])); }
+  g.stroke();
+}
+
+// Ridgelines: one histogram per refresh step, oldest at the back (top), newest in front (bottom).
+function drawHist(canvas, m) {
+  const { g, w, h } = sizeCanvas(canvas);
+  g.font = '11px system-ui, sans-serif';
+  const rows = m.steps.length;
+  if (!rows) {
+    g.fillStyle = DIM;
+    g.fillText('no histogram yet', 8, h / 2);
+    return;
+  }
+  const first = Math.max(0, rows - MAX_RIDGES);
+  let lo = Infinity; let hi = -Infinity;
+  for (let r = first; r < rows; r++) {
+    if (Number.isFinite(m.lo[r])) lo = Math.min(lo, m.lo[r]);
+    if (Number.isFinite(m.hi[r])) hi = Math.max(hi, m.hi[r]);
+  }
+  if (!(hi > lo)) { lo -= 1; hi += 1; }
+  const left = 44; const right = 6; const bottom = 18; const top = 6;
+  const pw = w - left - right; const ph = h - top - bottom;
+  const count = rows - first;
+  const ridgeH = Math.min(ph * 0.45, 48);
+  const dy = count > 1 ? (ph - ridgeH) / (count - 1) : 0;
+  const xOf = (v) => left + (v - lo) / (hi - lo) * pw;
+  for (let k = 0; k < count; k++) {
+    const r = first + k;
+    const base = top + ridgeH + k * dy;
+    const bins = m.bins;
+    let peak = 0;
+    for (let b = 0; b < bins; b++) peak = Math.max(peak, m.counts[r * bins + b]);
+    if (!(peak > 0)) continue;
+    const bw = (m.hi[r] - m.lo[r]) / bins;
+    const [cr, cg, cb] = sequential(0.15 + 0.8 * (count > 1 ? k / (count - 1) : 1));
+    const colour = `rgb(${cr * 255 | 0}, ${cg * 255 | 0}, ${cb * 255 | 0})`;
+    g.beginPath();
+    g.moveTo(xOf(m.lo[r]), base);
+    for (let b = 0; b < bins; b++) g.lineTo(xOf(m.lo[r] + (b + 0.5) * bw), base - m.counts[r * bins + b] / peak * ridgeH);
+    g.lineTo(xOf(m.hi[r]), base);
+    g.closePath();
+    g.fillStyle = 'rgba(17, 21, 28, 0.85)'; // hides the ridges behind, as in TensorBoard's offset view
+    g.fill();
+    g.strokeStyle = colour;
+    g.lineWidth = 1.2;
+    g.stroke();
+    if (k === 0 || k === count - 1) {
+      g.fillStyle = DIM;
+      g.textAlign = 'right';
+      g.textBaseline = 'middle';
+      g.fillText(`${m.steps[r]}`, left - 4, base);
+    }
+  }
+  g.fillStyle = DIM;
+  g.textBaseline = 'bottom';
+  g.textAlign = 'left';
+  g.fillText(fmt(lo), left, h);
+  g.textAlign = 'right';
+  g.fillText(fmt(hi), w - right, h);
+  if (lo < 0 && hi > 0) {
+    g.textAlign = 'center';
+    g.fillText('0', xOf(0), h);
+    g.strokeStyle = 'rgba(125,138,154,0.5)';
+    g.beginPath(); g.moveTo(xOf(0), top); g.lineTo(xOf(0), h - bottom + 2); g.stroke();
+  }
+  g.save();
+  g.translate(10, top + ph / 2);
+  g.rotate(-Math.PI / 2);
+  g.textAlign = 'center';
+  g.textBaseline = 'middle';
+  g.fillText('step', 0, 0);
+  g.restore();
+}
+
+export function createStatsPanel(host, store) {
+  const history = createHistory({ capacity: 256 });
+  const panel = el('section', { class: 'pv-stats', 'data-testid': 'stats-panel', 'aria-label': 'statistics of the selected tensor' });
+  const title = el('h3', { class: 'pv-stats-title' });
+  const hint = el('p', { class: 'pv-hint' });
+  const table = el('dl', { class: 'pv-stats-table' });
+  const sparks = SPARKS.map(([stat, label]) => ({ stat, label, canvas: el('canvas', { class: 'pv-spark', role: 'img', 'aria-label': `${label} over time` }) }));
+  const histTitle = el('h4', {}, 'distribution over time');
+  const hist = el('canvas', { class: 'pv-hist', 'data-testid': 'hist-chart', role: 'img', 'aria-label': 'histogram of the selected tensor over time, newest in front' });
+  panel.append(title, hint, table, ...sparks.map((s) => s.canvas), histTitle, hist);
+  host.append(panel);
+
+  function target() {
+    const sel = store.get().selected;
+    if (sel && history.series(sel.name, sel.layer).length) return { ...sel, chosen: true };
+    const keys = history.keys();
+    const first = keys.find((k) => k.name === 'qkvw') ?? keys[0];
+    return first ? { ...first, chosen: false } : null;
+  }
+
+  function redraw() {
+    const t = target();
+    if (!t) { title.textContent = 'tensor statistics'; hint.textContent = 'waiting for a frame…'; return; }
+    title.textContent = `${t.name}${t.layer >= 0 ? ` · layer ${t.layer}` : ''}`;
+    panel.dataset.name = t.name;
+    panel.dataset.layer = String(t.layer);
+    hint.textContent = t.chosen ? tensorTitle(t.name) : `${tensorTitle(t.name)} (click a matrix or a point cloud to choose another)`;
+    const series = history.series(t.name, t.layer);
+    const last = series[series.length - 1];
+    table.replaceChildren();
+    if (last) {
+      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, fmt(last.stats[k])));
+      table.append(el('dt', {}, 'at step'), el('dd', {}, String(last.step)));
+    }
+    for (const s of sparks) {
+      const { steps, values } = history.statSeries(t.name, t.layer, s.stat);
+      drawSpark(s.canvas, steps, values, s.label);
+    }
+    drawHist(hist, history.histMatrix(t.name, t.layer));
+  }
+
+  const off = store.on('selected', () => { try { redraw(); } catch (e) { console.error(e); } });
+  return {
+    history,
+    update(frame) { history.add(frame); redraw(); },
+    redraw,
+    dispose() { off?.(); history.clear(); panel.remove(); },
+  };
+}
