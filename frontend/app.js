@@ -1,25 +1,207 @@
-// app.js: a minimal live view of the hub's WebSocket stream (docs/protocol.md), until the
-// dashboard lands: connection status, the latest metrics, the number of frames received.
-const $ = (id) => document.getElementById(id);
-const token = new URLSearchParams(location.search).get('token');
-const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`;
-let frames = 0;
+// app.js: wires the store, the hub connection and the views; owns the tabs (docs/frontend.md).
+//
+// Start-up: connect the WebSocket; `hello` says whether a run is training here (live) or the hub
+// is `nanogpt serve` (recorded runs only). The session list comes from /api/sessions; the run on
+// screen gets its metrics, events and frame index over REST, then (live) keeps growing from the
+// WebSocket, or (recorded) shows its last frame. ?session=<id> picks a run at load.
+// The Parameters view is loaded and called only through views/params_host.js, so an error there
+// never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5).
+import { createStore } from './state/store.js';
+import { TYPES } from './state/filters.js';
+import { createApi } from './net/api.js';
+import { createConnection } from './net/connection.js';
+import { createTabs } from './views/tabs.js';
+import { createTrainingView } from './views/training.js';
+import { createSessionPicker } from './views/session_picker.js';
+import { createPlaybackBar } from './views/playback_bar.js';
+import { createExport } from './views/export.js';
+import { createFrameSource } from './views/frame_source.js';
+import { createParamsHost } from './views/params_host.js';
+import { renderStatus } from './views/status.js';
 
-function connect() {
-  const ws = new WebSocket(url);
-  ws.binaryType = 'arraybuffer';
-  ws.onopen = () => { $('status').textContent = 'connected'; };
-  ws.onclose = () => { $('status').textContent = 'disconnected, retrying…'; setTimeout(connect, 1000); };
-  ws.onmessage = (ev) => {
-    if (typeof ev.data !== 'string') { $('frames').textContent = String(++frames); return; }
-    const msg = JSON.parse(ev.data);
-    if (msg.type === 'hello') $('status').textContent = `session ${msg.session}${msg.live ? ' (live)' : ''}`;
-    if (msg.type === 'metrics') {
-      $('step').textContent = msg.step;
-      if (msg.train_loss != null) $('loss').textContent = msg.train_loss.toFixed(4);
-      if (msg.val_loss != null) $('val').textContent = msg.val_loss.toFixed(4);
-      if (msg.tokens_per_s != null) $('tps').textContent = Math.round(msg.tokens_per_s);
-    }
-  };
+const query = new URLSearchParams(location.search);
+const token = query.get('token');
+const failView = query.get('failview');
+
+const store = createStore({
+  sessions: [], session: null, live: false, hello: null, connection: 'connecting',
+  metrics: {}, events: {}, runInfo: {}, compare: null,
+  frameIndex: [], frame: null, prevFrame: null,
+  playback: { mode: 'live', playing: false, speed: 4, step: null },
+  filters: { types: new Set(TYPES), layers: null },
+  colorBy: 'frequency', field: 'value', selected: null, quality: null, fps: null,
+  tab: 'training', viewError: null,
+});
+
+const rest = createApi({ token });
+const frames = createFrameSource(store, { fetchFrame: (session, step) => rest.getFrame(session, step) });
+
+// --- loading a run -------------------------------------------------------------------------------
+const liveSession = () => (store.get().hello?.live ? store.get().hello.session : null);
+let loadToken = 0;
+// Messages for a session whose history is still loading wait here, then merge after it.
+const pending = new Map();
+
+function mergeMetrics(rows, msg) {
+  const last = rows[rows.length - 1];
+  if (last && last.step === msg.step) { Object.assign(last, msg); return rows; }
+  if (last && msg.step < last.step) return rows; // already in the history
+  rows.push(msg);
+  return rows;
 }
-connect();
+
+async function refreshSessions() {
+  try {
+    store.set({ sessions: await rest.listSessions() });
+  } catch (err) {
+    console.error('sessions:', err);
+  }
+}
+
+async function loadHistory(session) {
+  const st = store.get();
+  const need = [];
+  if (!st.metrics[session]) need.push(rest.getMetrics(session).then((m) => ['metrics', m]));
+  if (!st.events[session]) need.push(rest.getEvents(session).then((e) => ['events', e]));
+  if (!st.runInfo[session]) need.push(rest.getRun(session).then((r) => ['runInfo', r]).catch(() => ['runInfo', null]));
+  pending.set(session, pending.get(session) ?? []);
+  const got = await Promise.all(need);
+  const patch = {};
+  for (const [k, v] of got) patch[k] = { ...store.get()[k], [session]: v };
+  store.set(patch);
+  // Replay what arrived meanwhile.
+  const waiting = pending.get(session) ?? [];
+  pending.delete(session);
+  for (const msg of waiting) onText(msg);
+}
+
+/** Shows `session`: its history, its frame index and a frame (newest). */
+async function selectSession(session) {
+  const my = ++loadToken;
+  const live = session === liveSession();
+  frames.clear();
+  store.set({
+    session, live, frame: null, prevFrame: null, frameIndex: [],
+    compare: store.get().compare === session ? null : store.get().compare,
+    playback: { ...store.get().playback, mode: 'live', playing: false, step: null, carryMs: 0 },
+  });
+  history.replaceState(null, '', urlWith({ session }));
+  try {
+    const [, index] = await Promise.all([loadHistory(session), rest.getFrameIndex(session)]);
+    if (my !== loadToken) return;
+    const list = index;
+    const known = store.get().frameIndex; // live frames may have arrived meanwhile
+    const merged = [...list, ...known.filter((k) => !list.some((e) => e.step === k.step))]
+      .sort((a, b) => a.step - b.step);
+    store.set({ frameIndex: merged });
+    if (!store.get().frame && merged.length) await frames.show(merged[merged.length - 1].step);
+  } catch (err) {
+    console.error(`loading ${session}:`, err);
+    store.set({ loadError: `could not load run ${session}: ${err.message}` });
+  }
+}
+
+async function selectCompare(session) {
+  store.set({ compare: session });
+  if (session && !store.get().metrics[session]) {
+    try { await loadHistory(session); } catch (err) { console.error(`compare ${session}:`, err); }
+  }
+}
+
+function urlWith(params) {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(params)) if (v == null) q.delete(k); else q.set(k, v);
+  return `${location.pathname}?${q}`;
+}
+
+// --- the WebSocket ---------------------------------------------------------------------------------
+function onText(msg) {
+  const st = store.get();
+  switch (msg.type) {
+    case 'hello': {
+      store.set({ hello: msg, connection: 'open' });
+      refreshSessions().then(() => {
+        if (store.get().session) return; // reconnect: keep what is on screen
+        const wanted = query.get('session');
+        const sessions = store.get().sessions;
+        const pick = (wanted && sessions.some((s) => s.session === wanted) && wanted) ||
+          (msg.live ? msg.session : [...sessions].sort((a, b) => String(b.session).localeCompare(String(a.session)))[0]?.session);
+        if (pick) selectSession(pick);
+      });
+      break;
+    }
+    case 'metrics': {
+      if (pending.has(msg.session)) { pending.get(msg.session).push(msg); break; }
+      const rows = st.metrics[msg.session];
+      if (!rows) { store.set({ metrics: { ...st.metrics, [msg.session]: [msg] } }); break; }
+      // The rows array grows in place (views read it incrementally); the map is new so the
+      // store notifies.
+      mergeMetrics(rows, msg);
+      store.set({ metrics: { ...st.metrics, [msg.session]: rows } });
+      break;
+    }
+    case 'event': {
+      if (pending.has(msg.session)) { pending.get(msg.session).push(msg); break; }
+      const list = st.events[msg.session] ?? [];
+      list.push(msg);
+      store.set({ events: { ...st.events, [msg.session]: list } });
+      if (msg.kind === 'checkpoint' || msg.kind === 'eval') refreshSessions();
+      break;
+    }
+    case 'frame': {
+      if (msg.session !== st.session) break;
+      if (!st.frameIndex.some((e) => e.step === msg.step)) {
+        store.set({ frameIndex: [...st.frameIndex, { step: msg.step, bytes: msg.bytes, annotated: false }] });
+      }
+      break;
+    }
+    case 'error':
+      console.warn('hub:', msg.message);
+      break;
+    default:
+      break;
+  }
+}
+
+function onFrame(frame) {
+  const st = store.get();
+  if (frame.session !== st.session) return;
+  if (st.live && st.playback.mode === 'live') frames.pushLive(frame);
+}
+
+const connection = createConnection({
+  token,
+  onMessage: (msg) => { try { onText(msg); } catch (err) { console.error('message:', err); } },
+  onFrame: (frame) => { try { onFrame(frame); } catch (err) { console.error('frame:', err); } },
+  onError: (err) => console.error('hub stream:', err),
+  onStatus: (state) => store.set({ connection: state }),
+});
+
+// --- views -----------------------------------------------------------------------------------------
+const trainingView = createTrainingView(document.getElementById('panel-training'), store);
+let paramsHost = null;
+const tabs = createTabs(store, {
+  onShow: (name) => { if (name === 'params') paramsHost?.resize(); },
+});
+createSessionPicker(store, { onPick: selectSession, onCompare: selectCompare });
+createPlaybackBar(store, { show: (step) => frames.show(step) });
+createExport(store, { paramsHost: () => paramsHost, trainingView: () => trainingView });
+renderStatus(store);
+
+// The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
+createParamsHost(document.getElementById('params-host'), store, { failView }).then((host) => {
+  paramsHost = host;
+  const feed = () => { const { frame, prevFrame } = store.get(); if (frame) host.update(frame, prevFrame); };
+  store.on('frame', feed);
+  feed();
+  window.addEventListener('resize', () => { if (store.get().tab === 'params') host.resize(); });
+});
+
+window.__nanogpt = {
+  store,
+  hoverAt: (x, y) => paramsHost?.hoverAt(x, y),
+  pickables: () => paramsHost?.pickables() ?? [],
+  selectSession,
+  connection,
+};
+if (query.get('tab') === 'params') tabs.select('params');

@@ -1,0 +1,144 @@
+// views/chart_panel.js: one uPlot chart in a titled card. The chart container carries the
+// data-testid and `data-points` (number of x values drawn, docs/frontend.md). Series can change
+// (a compared run, MFU appearing): configure() rebuilds the plot only when their layout changes.
+// The plot follows its card's size (ResizeObserver), so a chart created in a hidden tab draws at
+// the right size once the tab is shown. `markerStep()` gives a step to mark with a vertical line
+// (the parameter frame on screen), or null.
+import uPlot from 'uplot';
+import { COLORS, FONT } from './theme.js';
+
+const MIN_H = 120;
+
+function axis(label, extra = {}) {
+  return {
+    label, stroke: COLORS.axis, font: FONT, labelFont: FONT, labelSize: 18,
+    grid: { stroke: COLORS.grid, width: 1 }, ticks: { stroke: COLORS.grid, width: 1 }, ...extra,
+  };
+}
+
+export function createChartPanel(parent, { testid, title, help, yLabel, markerStep }) {
+  const card = document.createElement('section');
+  card.className = 'card chart-card';
+  const head = document.createElement('h2');
+  head.textContent = title;
+  if (help) {
+    const info = document.createElement('span');
+    info.className = 'help';
+    info.textContent = '?';
+    info.title = help;
+    info.tabIndex = 0;
+    info.setAttribute('role', 'note');
+    info.setAttribute('aria-label', help);
+    head.append(' ', info);
+  }
+  const box = document.createElement('div');
+  box.className = 'chart';
+  box.dataset.testid = testid;
+  box.setAttribute('data-testid', testid);
+  box.dataset.points = '0';
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', `${title} chart; hover to read values in the legend`);
+  const empty = document.createElement('p');
+  empty.className = 'chart-empty muted';
+  empty.textContent = 'waiting for data…';
+  card.append(head, box, empty);
+  parent.append(card);
+
+  let plot = null;
+  let layoutKey = '';
+  let data = [[]];
+
+  const size = () => {
+    const legend = plot?.root.querySelector('.u-legend');
+    const legendH = legend ? legend.offsetHeight : 24;
+    const width = Math.max(200, box.clientWidth);
+    const height = Math.max(MIN_H, card.clientHeight - head.offsetHeight - legendH - 22);
+    return { width, height };
+  };
+
+  const markerHook = (u) => {
+    const step = markerStep?.();
+    if (step == null) return;
+    const x = u.valToPos(step, 'x', true);
+    if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) return;
+    const { ctx } = u;
+    ctx.save();
+    ctx.strokeStyle = COLORS.marker;
+    ctx.setLineDash([4, 4]);
+    ctx.lineWidth = 1 * devicePixelRatio;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
+  };
+
+  /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); axes2: optional right axis. */
+  function configure(series, { rightAxis = null } = {}) {
+    const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis]);
+    if (key === layoutKey && plot) return;
+    layoutKey = key;
+    plot?.destroy();
+    const opts = {
+      ...size(),
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false }, points: { size: 7 } },
+      scales: { x: { time: false } },
+      series: [
+        { label: 'step', value: (u, v) => (v == null ? '–' : String(v)) },
+        ...series.map((s) => ({
+          label: s.label, stroke: s.stroke, width: s.width ?? 1.5, dash: s.dash, scale: s.scale ?? 'y',
+          spanGaps: true,
+          points: s.points ? { show: true, size: 5, fill: s.stroke } : { show: false },
+          value: (u, v) => (v == null ? '–' : s.fmt ? s.fmt(v) : v.toPrecision(4)),
+        })),
+      ],
+      axes: [
+        axis('step'),
+        axis(yLabel, { size: 60, values: (u, vals) => vals.map((v) => fmtTick(v)) }),
+        ...(rightAxis ? [axis(rightAxis.label, { side: 1, scale: rightAxis.scale, size: 56,
+          grid: { show: false }, values: (u, vals) => vals.map((v) => fmtTick(v)) })] : []),
+      ],
+      hooks: { draw: [markerHook] },
+    };
+    if (rightAxis) opts.scales[rightAxis.scale] = { auto: true };
+    plot = new uPlot(opts, data.length === series.length + 1 ? data : [[], ...series.map(() => [])], box);
+    requestAnimationFrame(() => plot && plot.setSize(size()));
+  }
+
+  /** data: uPlot columns [xs, ...ys] matching the configured series. */
+  function setData(cols) {
+    data = cols;
+    const n = cols[0].length;
+    box.dataset.points = String(n);
+    empty.hidden = n > 0;
+    if (plot && plot.series.length === cols.length) plot.setData(cols);
+  }
+
+  const observer = new ResizeObserver(() => {
+    if (!plot || card.clientWidth === 0) return;
+    const s = size();
+    if (s.width !== plot.width || s.height !== plot.height) plot.setSize(s);
+  });
+  observer.observe(card);
+
+  return {
+    el: box,
+    configure,
+    setData,
+    redraw: () => plot?.redraw(false, false),
+    canvas: () => plot?.ctx.canvas ?? null,
+    title,
+  };
+}
+
+/** Short tick labels: 0.0003 → 3e-4, 12000 → 12k. */
+export function fmtTick(v) {
+  if (v == null || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
+  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
+  if (a < 1e-2) return v.toExponential(1).replace('.0e', 'e');
+  return String(+v.toPrecision(3));
+}

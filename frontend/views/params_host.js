@@ -1,0 +1,127 @@
+// views/params_host.js: mounts the Parameters tab's view (views/params/, helper-owned) behind a
+// wall of try/catch, so nothing it does can break the rest of the page (R6.5):
+// - the modules are imported dynamically: a load error is caught like any other;
+// - createParamsView (3D) throwing means no WebGL or a broken 3D view: build createParamsView2D
+//   and show `fallback-note` saying why (R2.5);
+// - an error in any later call (update, resize, hover, snapshot) shows `view-error`; when the 3D
+//   view fails at run time the host switches to the 2D fallback, once;
+// - errors thrown from the view's own callbacks (animation loop, listeners) are caught by window
+//   listeners filtered on the views/params/ source path.
+// Test hook (URL): ?failview=1 makes the 3D view throw on its first update (a run-time failure);
+// ?failview=init makes its construction throw. Both leave the 2D view working.
+//
+// createParamsHost(host, store, {failView}) -> Promise<{update(frame, prev), resize(), snapshot(),
+//   hoverAt(x, y), pickables(), kind(), describe()}>  (never rejects)
+
+const errorEl = () => document.getElementById('view-error');
+const noteEl = () => document.getElementById('fallback-note');
+
+function showError(store, message) {
+  const el = errorEl();
+  el.hidden = false;
+  el.textContent = `Parameter view error: ${message}. The Training tab is unaffected.`;
+  store.set({ viewError: message });
+}
+
+function clearError(store) {
+  errorEl().hidden = true;
+  store.set({ viewError: null });
+}
+
+function showNote(text) {
+  const el = noteEl();
+  el.hidden = false;
+  el.textContent = text;
+}
+
+const messageOf = (err) => (err && err.message ? err.message : String(err));
+
+function hasWebGL() {
+  try {
+    const c = document.createElement('canvas');
+    return !!(c.getContext('webgl2') || c.getContext('webgl'));
+  } catch { return false; }
+}
+
+/** The forced failure of ?failview: a wrapper around the real view. */
+function failing(view, when) {
+  if (when === 'init') throw new Error('3D view forced to fail on construction (?failview=init)');
+  return {
+    kind: view.kind,
+    update() { throw new Error('3D view forced to fail (?failview=1)'); },
+    resize: () => view.resize(),
+    dispose: () => view.dispose(),
+    snapshot: () => view.snapshot(),
+    hoverAt: (x, y) => view.hoverAt?.(x, y),
+    pickables: () => view.pickables?.() ?? [],
+  };
+}
+
+export async function createParamsHost(host, store, { failView = null } = {}) {
+  let view = null;
+  let mod2d = null;
+  let fellBack = false;
+  let lastArgs = null;
+
+  async function build2D(reason) {
+    fellBack = true;
+    try {
+      mod2d ??= await import('./params/fallback2d.js');
+      host.replaceChildren();
+      view = mod2d.createParamsView2D(host, store);
+      showNote(`Showing the 2D view: ${reason}`);
+      if (lastArgs) guard('update', () => view.update(...lastArgs));
+    } catch (err) {
+      view = null;
+      showError(store, `the 2D fallback failed too (${messageOf(err)})`);
+    }
+  }
+
+  try {
+    const mod3d = await import('./params/params_view.js');
+    const made = mod3d.createParamsView(host, store);
+    view = failView ? failing(made, failView) : made;
+  } catch (err) {
+    const why = hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
+      : 'this browser has no WebGL, which the 3D view needs';
+    await build2D(why);
+  }
+
+  // Any call into the view goes through here.
+  function guard(what, fn, fallbackValue) {
+    if (!view) return fallbackValue;
+    try {
+      return fn();
+    } catch (err) {
+      console.error(`params view ${what}:`, err);
+      showError(store, `${what} failed: ${messageOf(err)}`);
+      if (!fellBack && view.kind !== '2d') {
+        try { view.dispose?.(); } catch { /* the view is already broken */ }
+        view = null;
+        build2D(`the 3D view failed (${messageOf(err)})`);
+      }
+      return fallbackValue;
+    }
+  }
+
+  const fromParams = (ev) => /\/views\/params\//.test(ev.filename || ev.reason?.stack || ev.error?.stack || '');
+  window.addEventListener('error', (ev) => {
+    if (fromParams(ev)) { showError(store, messageOf(ev.error ?? ev.message)); ev.preventDefault(); }
+  });
+  window.addEventListener('unhandledrejection', (ev) => {
+    if (fromParams(ev)) { showError(store, messageOf(ev.reason)); ev.preventDefault(); }
+  });
+
+  return {
+    update(frame, prev) {
+      lastArgs = [frame, prev];
+      const ok = guard('update', () => { view.update(frame, prev); return true; }, false);
+      if (ok && !fellBack && store.get().viewError) clearError(store);
+    },
+    resize: () => guard('resize', () => view.resize()),
+    snapshot: () => guard('snapshot', () => view.snapshot(), null),
+    hoverAt: (x, y) => guard('hoverAt', () => view.hoverAt?.(x, y)),
+    pickables: () => guard('pickables', () => view.pickables?.() ?? [], []),
+    kind: () => view?.kind ?? 'none',
+  };
+}

@@ -1,0 +1,146 @@
+// views/playback_bar.js: the timeline of stored parameter frames (R4.2-R4.4): play/pause, speed,
+// step back/forward, a slider over the stored frames, a jump-to-step box and "live" (follow the
+// newest frame). The timing and stepping rules are state/playback.js's; this file is the DOM.
+//
+// createPlaybackBar(store, {show(step)}) -> {dispose()}
+// Reads frameIndex, frame, playback, live, session; writes playback {mode, playing, speed, step}.
+// show(step) puts a stored frame on screen (views/frame_source.js). In live mode frames arrive
+// from the WebSocket instead and `step` follows them.
+import * as pb from '../state/playback.js';
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+// Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
+const ICONS = {
+  play: 'M3 1.5v13l11-6.5z',
+  pause: 'M3 1.5h3.5v13H3zM9.5 1.5H13v13H9.5z',
+  back: 'M2 1.5h2.5v13H2zM14 1.5v13L5 8z',
+  forward: 'M11.5 1.5H14v13h-2.5zM2 1.5v13L11 8z',
+};
+function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
+export function createPlaybackBar(store, { show }) {
+  const root = document.getElementById('playback');
+  const play = el('button', { type: 'button', 'data-testid': 'play', 'aria-pressed': 'false',
+    'aria-label': 'Play frames', title: 'Play the stored frames (pause with the same button)' });
+  play.append(icon('play'));
+  const back = el('button', { type: 'button', 'data-testid': 'step-back', 'aria-label': 'Previous frame',
+    title: 'Previous stored frame' });
+  back.append(icon('back'));
+  const fwd = el('button', { type: 'button', 'data-testid': 'step-forward', 'aria-label': 'Next frame',
+    title: 'Next stored frame' });
+  fwd.append(icon('forward'));
+  const speed = el('select', { 'data-testid': 'speed', 'aria-label': 'Playback speed in frames per second',
+    title: 'Playback speed (frames per second)' });
+  for (const s of pb.SPEEDS) speed.append(el('option', { value: String(s) }, `${s} fps`));
+  const timeline = el('input', { type: 'range', min: '0', max: '0', value: '0', step: '1',
+    'data-testid': 'timeline', 'aria-label': 'Timeline of stored frames' });
+  const stepLabel = el('span', { class: 'pb-label', id: 'frame-step-label' }, 'frame step');
+  const stepOut = el('output', { 'data-testid': 'frame-step', class: 'frame-step',
+    'aria-labelledby': 'frame-step-label', title: 'Training step of the parameter frame on screen' }, '–');
+  const count = el('span', { class: 'pb-count', 'aria-live': 'off' }, '0 frames');
+  const jump = el('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', placeholder: 'go to step',
+    'data-testid': 'jump-step', 'aria-label': 'Jump to step (press Enter)',
+    title: 'Type a step and press Enter: shows the stored frame at or before it' });
+  const live = el('button', { type: 'button', 'data-testid': 'live', 'aria-pressed': 'true',
+    title: 'Follow the newest frame as it arrives' }, 'live');
+  root.append(play, back, fwd, speed, timeline, stepLabel, stepOut, count, jump, live);
+
+  const steps = () => (store.get().frameIndex ?? []).map((e) => e.step);
+  const timelineOf = () => pb.createTimeline(steps());
+  // The playback state with `step` filled in from the frame on screen when it is unset.
+  const state = () => {
+    const st = store.get().playback;
+    return st.step == null && store.get().frame ? { ...st, step: store.get().frame.step } : st;
+  };
+  /** Stores the new playback state and shows its step when that changed. */
+  function apply(next, { fetch = true } = {}) {
+    const before = store.get().playback;
+    if (next === before) return;
+    store.set({ playback: next });
+    if (fetch && next.step != null && next.step !== store.get().frame?.step) show(next.step);
+  }
+
+  play.addEventListener('click', () => {
+    const st = state();
+    apply(st.playing ? pb.pause(st) : pb.play(st, timelineOf()));
+  });
+  back.addEventListener('click', () => apply(pb.stepBack(state(), timelineOf())));
+  fwd.addEventListener('click', () => apply(pb.stepForward(state(), timelineOf())));
+  speed.addEventListener('change', () => apply(pb.setSpeed(state(), speed.value)));
+  timeline.addEventListener('input', () => {
+    apply(pb.seekTo(state(), timelineOf(), steps()[Number(timeline.value)]));
+  });
+  jump.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter' || jump.value === '') return;
+    ev.preventDefault();
+    const wanted = Number(jump.value);
+    const next = pb.seekTo(state(), timelineOf(), wanted);
+    apply(next);
+    jump.title = next.step === wanted ? `showing step ${wanted}`
+      : `no frame stored at step ${wanted}; showing step ${next.step}, the nearest stored before it`;
+  });
+  live.addEventListener('click', () => apply(pb.goLive(state(), timelineOf())));
+
+  // Playing: advance by wall-clock time at `speed` frames per second.
+  let lastTick = performance.now();
+  let raf = 0;
+  function tick(now) {
+    raf = requestAnimationFrame(tick);
+    const dt = now - lastTick;
+    lastTick = now;
+    const st = store.get().playback;
+    if (st.playing) apply(pb.advance(st, dt, timelineOf()));
+  }
+  raf = requestAnimationFrame(tick);
+
+  function render() {
+    const { playback, frameIndex = [], frame } = store.get();
+    const all = frameIndex.map((e) => e.step);
+    const shownStep = frame?.step ?? null;
+    timeline.max = String(Math.max(0, all.length - 1));
+    const idx = shownStep == null ? all.length - 1 : all.indexOf(shownStep);
+    if (idx >= 0 && document.activeElement !== timeline) timeline.value = String(idx);
+    timeline.setAttribute('aria-valuetext', shownStep == null ? 'no frame' : `step ${shownStep}`);
+    timeline.title = all.length ? `stored frames from step ${all[0]} to ${all[all.length - 1]}` : 'no stored frames yet';
+    stepOut.textContent = shownStep == null ? '–' : String(shownStep);
+    count.textContent = all.length ? `${Math.max(0, idx) + 1}/${all.length}` : '0 frames';
+    if (play.dataset.icon !== (playback.playing ? 'pause' : 'play')) {
+      play.dataset.icon = playback.playing ? 'pause' : 'play';
+      play.replaceChildren(icon(play.dataset.icon));
+    }
+    play.setAttribute('aria-pressed', String(!!playback.playing));
+    play.setAttribute('aria-label', playback.playing ? 'Pause' : 'Play frames');
+    speed.value = String(playback.speed ?? 4);
+    const isLive = playback.mode === 'live';
+    live.setAttribute('aria-pressed', String(isLive));
+    live.textContent = isLive ? (store.get().live ? '● live' : 'newest') : 'live';
+    live.setAttribute('aria-label', store.get().live ? 'Follow the live frames' : 'Go to the newest stored frame');
+    for (const b of [play, back, fwd, timeline]) b.disabled = all.length === 0;
+  }
+  // Live mode follows the newest frame. On a live run the WebSocket brings the frames; on a
+  // recorded one the newest stored frame is fetched.
+  const follow = () => {
+    const st = store.get().playback;
+    if (st.mode !== 'live') return;
+    apply(pb.follow(st, timelineOf()), { fetch: !store.get().live });
+  };
+  const offs = ['playback', 'frameIndex', 'frame', 'live'].map((k) => store.on(k, render));
+  offs.push(store.on('frameIndex', follow));
+  render();
+  return { dispose: () => { cancelAnimationFrame(raf); offs.forEach((off) => off()); } };
+}

@@ -1,0 +1,42 @@
+// views/status.js: the header's run status line (`status`): which run, live or recorded, its
+// latest step and the hub connection. data-state on the element: live | recorded | offline |
+// connecting (the dot's colour; the text says the same in words).
+//
+// renderStatus(store) -> unsubscribe
+export function renderStatus(store) {
+  const el = document.getElementById('status');
+  const text = el.querySelector('.status-text');
+  let lastText = '';
+
+  function render() {
+    const s = store.get();
+    const rows = s.metrics?.[s.session];
+    const step = rows?.length ? rows[rows.length - 1].step : null;
+    const info = s.sessions?.find((x) => x.session === s.session);
+    let state;
+    let words;
+    if (s.connection !== 'open' && s.connection !== 'connecting' && s.hello) {
+      state = 'offline';
+      words = `hub disconnected, reconnecting… (showing ${s.session ?? 'nothing'})`;
+    } else if (!s.hello) {
+      state = 'connecting';
+      words = 'connecting to the hub…';
+    } else if (!s.session) {
+      state = 'recorded';
+      words = s.sessions?.length ? 'choose a run' : 'no runs recorded yet: start one with nanogpt train';
+    } else if (s.live) {
+      state = 'live';
+      words = `run ${s.session} · training (live) · step ${step ?? '–'}`;
+    } else {
+      state = 'recorded';
+      const how = info?.status ?? (info?.live ? 'still training' : 'recorded');
+      words = `run ${s.session} · recorded (${how}) · ${step != null ? `last step ${step}` : 'no metrics'}`;
+    }
+    if (s.loadError) words += ` · ${s.loadError}`;
+    el.dataset.state = state;
+    if (words !== lastText) { text.textContent = words; lastText = words; }
+  }
+  const offs = ['hello', 'session', 'live', 'metrics', 'sessions', 'connection', 'loadError'].map((k) => store.on(k, render));
+  render();
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,194 @@
+// views/training.js: the Training tab: loss (train and val, plus a compared run), learning rate,
+// gradient norm and throughput charts, the run summary, the latest text sample and the events.
+//
+// createTrainingView(root, store) -> {charts(), dispose()}
+// Reads store keys: metrics {[session]: rows}, events {[session]: events}, session, compare,
+// sessions, hello, runInfo {[session]: run.json}, frame (its step is marked on the charts).
+// Metrics arrive every step; the charts redraw at most every REDRAW_MS (batched), from columns
+// that are updated incrementally (metric_columns.js).
+import { createChartPanel, fmtTick } from './chart_panel.js';
+import { createColumns, updateColumns, joinOnStep, decimate } from './metric_columns.js';
+import { COLORS } from './theme.js';
+
+const REDRAW_MS = 250;
+const MAX_DRAWN = 20000;   // x values per chart; beyond this, every k-th step (evaluations kept)
+const MAX_EVENTS = 200;
+
+const fmt4 = (v) => (v == null ? '–' : v.toFixed(4));
+const fmtExp = (v) => (v == null ? '–' : v.toExponential(3));
+const fmtInt = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
+const fmtPct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)} %`);
+
+export function createTrainingView(root, store) {
+  const chartsEl = root.querySelector('#charts');
+  const markerStep = () => store.get().frame?.step ?? null;
+  const loss = createChartPanel(chartsEl, {
+    testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep,
+    help: 'Training loss at every step (line) and validation loss at each evaluation (dots). ' +
+      'A compared run is dashed. The dashed vertical line marks the parameter frame on screen.',
+  });
+  const lr = createChartPanel(chartsEl, {
+    testid: 'chart-lr', title: 'Learning rate', yLabel: 'lr', markerStep,
+    help: 'Learning rate used at each step (warm-up, then cosine decay).',
+  });
+  const gradnorm = createChartPanel(chartsEl, {
+    testid: 'chart-gradnorm', title: 'Gradient norm', yLabel: '‖g‖₂', markerStep,
+    help: 'Global L2 norm of the gradient before clipping. Spikes often precede loss spikes.',
+  });
+  const throughput = createChartPanel(chartsEl, {
+    testid: 'chart-throughput', title: 'Throughput', yLabel: 'tokens/s', markerStep,
+    help: 'Tokens processed per second (and model FLOPs utilisation, MFU, when the trainer reports it).',
+  });
+
+  const cache = new Map();  // session -> columns
+  const columnsOf = (session) => {
+    if (!session) return null;
+    if (!cache.has(session)) cache.set(session, createColumns());
+    return updateColumns(cache.get(session), store.get().metrics?.[session]);
+  };
+
+  function draw() {
+    const { session, compare } = store.get();
+    const a = columnsOf(session) ?? createColumns();
+    const b = compare && compare !== session ? columnsOf(compare) : null;
+    // Run ids in the legend only when two runs share the chart.
+    const shortA = b ? shortId(session) : '';
+    const lossSeries = [
+      { label: `train ${shortA}`.trim(), stroke: COLORS.train, fmt: fmt4 },
+      { label: `val ${shortA}`.trim(), stroke: COLORS.val, points: true, width: 1, fmt: fmt4 },
+    ];
+    if (b) {
+      const shortB = shortId(compare);
+      lossSeries.push(
+        { label: `train ${shortB}`, stroke: COLORS.compareTrain, dash: [6, 4], fmt: fmt4 },
+        { label: `val ${shortB}`, stroke: COLORS.compareVal, dash: [2, 3], points: true, width: 1, fmt: fmt4 },
+      );
+    }
+    loss.configure(lossSeries);
+    const joined = joinOnStep({ step: a.step, ys: [a.train, a.val] },
+      b ? { step: b.step, ys: [b.train, b.val] } : null);
+    loss.setData(decimate(joined, MAX_DRAWN, b ? [2, 4] : [2]));
+
+    lr.configure([{ label: 'lr', stroke: COLORS.lr, fmt: fmtExp }]);
+    lr.setData(decimate([a.step, a.lr], MAX_DRAWN));
+    gradnorm.configure([{ label: 'grad norm', stroke: COLORS.gradnorm, fmt: fmt4 }]);
+    gradnorm.setData(decimate([a.step, a.gn], MAX_DRAWN));
+
+    if (a.hasMfu) {
+      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt },
+        { label: 'MFU', stroke: COLORS.mfu, scale: 'mfu', fmt: fmtPct }],
+      { rightAxis: { label: 'MFU', scale: 'mfu' } });
+      throughput.setData(decimate([a.step, a.tps, a.mfu], MAX_DRAWN));
+    } else {
+      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt }]);
+      throughput.setData(decimate([a.step, a.tps], MAX_DRAWN));
+    }
+    drawSummary(a);
+  }
+
+  // --- run summary, sample, events -------------------------------------------------------------
+  const summaryEl = root.querySelector('#run-summary');
+  function drawSummary(a) {
+    const s = store.get();
+    const info = s.sessions?.find((x) => x.session === s.session);
+    const run = s.runInfo?.[s.session];
+    const model = run?.model ?? s.hello?.model;
+    const lastIdx = lastIndexWith(a.train);
+    const bestVal = a.val.reduce((m, v) => (v != null && (m == null || v < m) ? v : m), null);
+    const rows = [
+      ['run', s.session ?? '–'],
+      ['state', s.session && s.session === s.hello?.session && s.hello?.live ? 'training (live)'
+        : info?.status ?? (info?.live ? 'live' : 'recorded')],
+      ['step', a.step.length ? String(a.step[a.step.length - 1]) : '–'],
+      ['train loss', lastIdx >= 0 ? fmt4(a.train[lastIdx]) : '–'],
+      ['best val loss', fmt4(bestVal)],
+      ['model', model ? `L${model.L} · H${model.NH} · C${model.C} · V${model.V} · T${model.maxT}` +
+        (model.params ? ` · ${fmtTick(model.params)} params` : '') : '–'],
+      ['device', run?.device ?? '–'],
+      ['tokens/s', lastIdx >= 0 ? fmtInt(a.tps[lastIdx]) : '–'],
+    ];
+    summaryEl.replaceChildren(...rows.flatMap(([k, v]) => {
+      const dt = document.createElement('dt'); dt.textContent = k;
+      const dd = document.createElement('dd'); dd.textContent = v;
+      return [dt, dd];
+    }));
+  }
+
+  const sampleEl = root.querySelector('#sample-text');
+  const sampleStepEl = root.querySelector('#sample-step');
+  const eventsEl = root.querySelector('#events');
+  let eventsShown = { list: null, n: 0 };
+  function drawEvents() {
+    const { session, events } = store.get();
+    const list = events?.[session] ?? [];
+    if (eventsShown.list === list && eventsShown.n === list.length) return;
+    const fresh = eventsShown.list !== list;
+    eventsShown = { list, n: list.length };
+    const sample = findLast(list, (e) => e.kind === 'sample');
+    sampleEl.textContent = sample ? sample.text : 'no sample yet (the trainer writes one at each evaluation)';
+    sampleStepEl.textContent = sample ? `step ${sample.step}` : '';
+    if (fresh) eventsEl.replaceChildren();
+    const shown = list.filter((e) => e.kind !== 'sample').slice(-MAX_EVENTS);
+    eventsEl.replaceChildren(...shown.reverse().map((e) => {
+      const li = document.createElement('li');
+      li.className = `ev ev-${e.kind}`;
+      const tag = document.createElement('span'); tag.className = 'ev-kind'; tag.textContent = e.kind;
+      const step = document.createElement('span'); step.className = 'ev-step'; step.textContent = `step ${e.step}`;
+      const text = document.createElement('span'); text.className = 'ev-text'; text.textContent = e.text;
+      li.append(tag, step, text);
+      return li;
+    }));
+    if (!shown.length) {
+      const li = document.createElement('li'); li.className = 'muted'; li.textContent = 'no evaluations or checkpoints yet';
+      eventsEl.append(li);
+    }
+  }
+
+  // --- batching ---------------------------------------------------------------------------------
+  let timer = null;
+  let lastDraw = 0;
+  const schedule = () => {
+    if (timer) return;
+    const wait = Math.max(0, REDRAW_MS - (performance.now() - lastDraw));
+    timer = setTimeout(() => {
+      timer = null;
+      lastDraw = performance.now();
+      try { draw(); drawEvents(); } catch (err) { console.error('training view:', err); }
+    }, wait);
+  };
+  const offs = ['metrics', 'session', 'compare', 'sessions', 'hello', 'runInfo', 'events']
+    .map((k) => store.on(k, schedule));
+  let markedStep = null;
+  offs.push(store.on('frame', () => {
+    const step = markerStep();
+    if (step === markedStep) return;
+    markedStep = step;
+    for (const c of [loss, lr, gradnorm, throughput]) c.redraw();
+  }));
+  schedule();
+
+  return {
+    charts: () => [loss, lr, gradnorm, throughput],
+    drawNow: () => { draw(); drawEvents(); },
+    dispose: () => offs.forEach((off) => off()),
+  };
+}
+
+function shortId(id) {
+  if (!id) return '';
+  // Session ids look like 20261126-080538-13ed: keep time and suffix.
+  const m = /^\d{8}-(\d{2})(\d{2})\d{2}-(\w+)$/.exec(id);
+  return m ? `${m[1]}:${m[2]}·${m[3]}` : id;
+}
+
+function lastIndexWith(col) {
+  for (let i = col.length - 1; i >= 0; i--) if (col[i] != null) return i;
+  return -1;
+}
+
+function findLast(list, pred) {
+  for (let i = list.length - 1; i >= 0; i--) if (pred(list[i])) return list[i];
+  return undefined;
+}
+
+export { shortId };
