@@ -13,6 +13,8 @@
 //   existing layer with items of the ticked types (first when none of the ticked layers exists,
 //   e.g. layer 7 in a 6-layer model -> layer 5); a type that has items in the ticked layers;
 //   everything. `label` is a sentence fragment for a button: "Show layer 5 (this model has layers 0–5)".
+// - Extras: allItems, layersOf, defaultFilters, typeOn/layerOn (null-aware), toggle (immutable),
+//   describeFilters (for the "matches nothing" message), TYPES, TYPE_LABEL.
 
 export const TYPES = ['embeddings', 'attention', 'mlp', 'layernorm'];
 
@@ -54,9 +56,24 @@ export function defaultFilters(frameOrL) {
   return { types: new Set(TYPES), layers: new Set(Array.from({ length: L }, (_, i) => i)) };
 }
 
-const passes = (item, filters) =>
-  (!filters?.types || filters.types.has(item.type)) &&
-  (item.layer < 0 || !filters?.layers || filters.layers.has(item.layer));
+const passes = (item, filters) => typeOn(filters, item.type) && layerOn(filters, item.layer);
+
+/** Whether the filters show a type / a layer (null sets mean all). */
+export const typeOn = (filters, type) => !filters?.types || filters.types.has(type);
+export const layerOn = (filters, layer) => layer < 0 || !filters?.layers || filters.layers.has(layer);
+
+/**
+ * New filters with one type or layer switched on or off (never mutates, so the store sees a change).
+ * `allLayers` lists the model's layers, needed to switch one off while `layers` is null (all).
+ */
+export function toggle(filters, what, value, on, allLayers = []) {
+  const key = what === 'type' ? 'types' : what === 'layer' ? 'layers' : null;
+  if (!key) throw new Error(`filters: toggle 'type' or 'layer', not '${what}'`);
+  const current = filters?.[key] ?? new Set(key === 'types' ? TYPES : allLayers);
+  const next = new Set(current);
+  if (on) next.add(value); else next.delete(value);
+  return { types: filters?.types ?? null, layers: filters?.layers ?? null, [key]: next };
+}
 
 /** The items the filters let through. */
 export function visibleItems(frame, filters) {

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { decodeFrame } from '../../../frontend/net/protocol.js';
-import { TYPE_OF, TYPES, allItems, defaultFilters, describeFilters, layersOf, nearestAlternative, visibleItems }
+import { TYPE_OF, TYPES, allItems, defaultFilters, describeFilters, layerOn, layersOf, nearestAlternative, toggle,
+  typeOn, visibleItems }
   from '../../../frontend/state/filters.js';
 import { encodeFrame, modelFrame } from './frame_fixture.js';
 
@@ -79,4 +80,19 @@ test('describeFilters says what was asked for', () => {
   assert.equal(describeFilters(F(['layernorm'], [1, 5])), 'LayerNorm in layers 1, 5');
   assert.equal(describeFilters(F([], [7])), 'no type in layer 7');
   assert.equal(describeFilters(F(null, null)), 'all types in all layers');
+});
+
+test('typeOn, layerOn and toggle (immutable, null means all)', () => {
+  const all = F(null, null);
+  assert.ok(typeOn(all, 'mlp') && layerOn(all, 3) && layerOn(F([], []), -1));
+  const noL2 = toggle(all, 'layer', 2, false, [0, 1, 2, 3]);
+  assert.deepEqual([...noL2.layers], [0, 1, 3]);
+  assert.equal(noL2.types, null);
+  assert.equal(all.layers, null, 'not mutated');
+  const noMlp = toggle(noL2, 'type', 'mlp', false);
+  assert.deepEqual([...noMlp.types], ['embeddings', 'attention', 'layernorm']);
+  assert.ok(!typeOn(noMlp, 'mlp') && !layerOn(noMlp, 2) && layerOn(noMlp, 3));
+  assert.ok(toggle(noMlp, 'type', 'mlp', true).types.has('mlp'));
+  assert.equal(visibleItems(f6, noMlp).filter((i) => i.layer === 2).length, 0, 'layer 2 hidden');
+  assert.throws(() => toggle(all, 'colour', 1, true), /toggle 'type' or 'layer'/);
 });
