@@ -47,6 +47,7 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
   let plot = null;
   let layoutKey = '';
   let data = [[]];
+  let shown = []; // the configured series
 
   const size = () => {
     const legend = plot?.root.querySelector('.u-legend');
@@ -78,6 +79,7 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis]);
     if (key === layoutKey && plot) return;
     layoutKey = key;
+    shown = series;
     plot?.destroy();
     const opts = {
       ...size(),
@@ -128,6 +130,8 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     setData,
     redraw: () => plot?.redraw(false, false),
     canvas: () => plot?.ctx.canvas ?? null,
+    /** The drawn series as [{label, stroke, dash}] (for the PNG export's legend). */
+    legend: () => shown.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash })),
     title,
   };
 }

@@ -7,8 +7,6 @@
 // createExport(store, {paramsHost(), trainingView()}) -> {pngCanvas(), frameJSON()}
 import { COLORS } from './theme.js';
 
-const BAND = 56; // caption band height in CSS pixels
-
 function download(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -21,35 +19,73 @@ function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-/** The four charts side by side (2 x 2), each with its title. */
+/** Draws `items` [{label, stroke, dash}] as a legend row from (x, y); returns the end x. */
+function drawLegend(ctx, items, x, y, dpr) {
+  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  for (const it of items) {
+    ctx.strokeStyle = typeof it.stroke === 'function' ? COLORS.text : it.stroke;
+    ctx.lineWidth = 2 * dpr;
+    ctx.setLineDash((it.dash ?? []).map((d) => d * dpr));
+    ctx.beginPath();
+    ctx.moveTo(x, y - 4 * dpr);
+    ctx.lineTo(x + 16 * dpr, y - 4 * dpr);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = COLORS.muted;
+    ctx.fillText(it.label, x + 20 * dpr, y);
+    x += 28 * dpr + ctx.measureText(it.label).width;
+  }
+  return x;
+}
+
+/** The four charts in a 2 x 2 grid, each with its title and legend. */
 function composeCharts(charts) {
   const dpr = devicePixelRatio || 1;
-  const canvases = charts.map((c) => ({ title: c.title, canvas: c.canvas() })).filter((c) => c.canvas);
-  if (!canvases.length) return null;
-  const cw = Math.max(...canvases.map((c) => c.canvas.width));
-  const ch = Math.max(...canvases.map((c) => c.canvas.height));
-  const titleH = 22 * dpr;
+  const parts = charts.map((c) => ({ title: c.title, canvas: c.canvas(), legend: c.legend() })).filter((c) => c.canvas);
+  if (!parts.length) return null;
+  const cw = Math.max(...parts.map((c) => c.canvas.width));
+  const ch = Math.max(...parts.map((c) => c.canvas.height));
+  const titleH = 24 * dpr;
   const out = document.createElement('canvas');
   out.width = cw * 2;
-  out.height = (ch + titleH) * Math.ceil(canvases.length / 2);
+  out.height = (ch + titleH) * Math.ceil(parts.length / 2);
   const ctx = out.getContext('2d');
   ctx.fillStyle = COLORS.panel;
   ctx.fillRect(0, 0, out.width, out.height);
-  canvases.forEach((c, i) => {
+  parts.forEach((c, i) => {
     const x = (i % 2) * cw;
     const y = Math.floor(i / 2) * (ch + titleH);
     ctx.fillStyle = COLORS.text;
     ctx.font = `600 ${13 * dpr}px system-ui, sans-serif`;
-    ctx.fillText(c.title, x + 10 * dpr, y + 16 * dpr);
+    ctx.fillText(c.title, x + 10 * dpr, y + 17 * dpr);
+    drawLegend(ctx, c.legend, x + 24 * dpr + ctx.measureText(c.title).width, y + 17 * dpr, dpr);
     ctx.drawImage(c.canvas, x, y + titleH);
   });
   return out;
 }
 
-/** Adds the caption band above `picture`. */
-function withCaption(picture, lines) {
+/** Splits `text` into lines that fit `width` with the context's current font. */
+function wrap(ctx, text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(next).width > width) { lines.push(line); line = word; } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Adds the caption band (title line, then the caption wrapped to the width) above `picture`. */
+function withCaption(picture, [title, caption]) {
   const scale = Math.max(1, picture.width / 1400);
-  const band = Math.round(BAND * scale);
+  const pad = 12 * scale;
+  const measure = document.createElement('canvas').getContext('2d');
+  const captionFont = `${Math.round(13 * scale)}px system-ui, sans-serif`;
+  measure.font = captionFont;
+  const lines = wrap(measure, caption, picture.width - 2 * pad);
+  const lineH = 18 * scale;
+  const band = Math.round(30 * scale + lines.length * lineH + 8 * scale);
   const out = document.createElement('canvas');
   out.width = picture.width;
   out.height = picture.height + band;
@@ -59,16 +95,18 @@ function withCaption(picture, lines) {
   ctx.drawImage(picture, 0, band);
   ctx.fillStyle = COLORS.text;
   ctx.font = `600 ${Math.round(16 * scale)}px system-ui, sans-serif`;
-  ctx.fillText(lines[0], 12 * scale, 22 * scale);
+  ctx.fillText(title, pad, 22 * scale);
   ctx.fillStyle = COLORS.muted;
-  ctx.font = `${Math.round(13 * scale)}px system-ui, sans-serif`;
-  ctx.fillText(lines[1], 12 * scale, 44 * scale);
+  ctx.font = captionFont;
+  lines.forEach((l, i) => ctx.fillText(l, pad, 30 * scale + (i + 0.75) * lineH));
   return out;
 }
 
 function describeParams(state, kind) {
   const f = state.filters;
-  const types = f?.types ? [...f.types].join(', ') : 'all types';
+  const names = { embeddings: 'embeddings', attention: 'attention', mlp: 'MLP', layernorm: 'LayerNorm' };
+  const types = f?.types ? (f.types.size ? [...f.types].map((t) => names[t] ?? t).join(', ') : 'no types')
+    : 'all types';
   const layers = f?.layers ? (f.layers.size ? `layers ${[...f.layers].sort((a, b) => a - b).join(', ')}` : 'no layers') : 'all layers';
   return `Parameters (${kind} view): cells show ${state.field ?? 'value'}, points coloured by ` +
     `${state.colorBy ?? 'frequency'}; ${types}; ${layers}`;
@@ -106,8 +144,9 @@ export function createExport(store, { paramsHost, trainingView }) {
     if (!picture) {
       picture = composeCharts(trainingView().charts());
       const lastStep = s.metrics?.[s.session]?.at(-1)?.step;
-      caption = `Training curves up to step ${lastStep ?? '–'}: loss (train line, val dots` +
-        `${s.compare ? `, compared run ${s.compare} dashed` : ''}), learning rate, gradient norm, throughput`;
+      caption = `Training curves of run ${run} up to step ${lastStep ?? '–'}: loss (train as a line, ` +
+        `validation as dots${s.compare ? `; run ${s.compare} dashed for comparison` : ''}), learning rate, ` +
+        'gradient norm (before clipping), throughput. The dashed vertical line marks the parameter frame on screen.';
     }
     if (!picture) return null;
     const title = `nanogpt · run ${run} · ${step != null ? `frame step ${step}` : 'no parameter frame'}` +

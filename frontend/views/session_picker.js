@@ -6,11 +6,10 @@
 import { shortId } from './training.js';
 
 function label(s, liveId) {
-  const live = s.session === liveId;
   const m = /^\d{4}-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(s.start_time ?? '');
   const when = m ? `${m[1]}-${m[2]} ${m[3]}` : shortId(s.session);
-  const steps = s.last_step != null ? ` · ${s.last_step} steps` : '';
-  return `${live ? '● live ' : ''}${when} ·${s.session.slice(-4)}${steps}`;
+  if (s.session === liveId) return `● live · ${when} · ${s.session.slice(-4)}`;
+  return `${when} · ${s.session.slice(-4)}${s.last_step != null ? ` · ${s.last_step} steps` : ''}`;
 }
 
 export function createSessionPicker(store, { onPick, onCompare }) {
@@ -25,7 +24,7 @@ export function createSessionPicker(store, { onPick, onCompare }) {
       const o = document.createElement('option');
       o.value = s.session;
       o.textContent = label(s, liveId);
-      o.title = `session ${s.session}${s.frames != null ? `, ${s.frames} frames` : ''}${s.status ? `, ${s.status}` : ''}`;
+      o.title = `run ${s.session}, ${s.last_step ?? 0} steps${s.frames != null ? `, ${s.frames} frames` : ''}${s.status ? `, ${s.status}` : ''}`;
       return o;
     });
     if (!opts.length) {
