@@ -4,6 +4,7 @@ import { decodeFrame } from '../../net/protocol.js';
 import { createStore, defaultState } from '../../state/store.js';
 import { createParamsView } from './params_view.js';
 import { createParamsView2D } from './fallback2d.js';
+import { syntheticFrame } from './dev_synthetic.js';
 
 const q = new URLSearchParams(location.search);
 const store = createStore(defaultState());
@@ -17,13 +18,15 @@ try {
 }
 window.__nanogpt = { store, view, hoverAt: (x, y) => view.hoverAt(x, y), pickables: () => view.pickables() };
 
-const sessions = (await (await fetch('/api/sessions')).json()).sessions;
-const session = q.get('session') ?? sessions[0]?.session;
-const steps = (await (await fetch(`/api/sessions/${session}/frames`)).json()).frames.map((f) => f.step);
+const synthetic = q.has('synthetic');
+const sessions = synthetic ? [] : (await (await fetch('/api/sessions')).json()).sessions;
+const session = synthetic ? 'synthetic' : q.get('session') ?? sessions[0]?.session;
+const steps = synthetic ? Array.from({ length: 50 }, (_, k) => k * 10)
+  : (await (await fetch(`/api/sessions/${session}/frames`)).json()).frames.map((f) => f.step);
 let i = 0;
 async function show(k) {
-  const buf = await (await fetch(`/api/sessions/${session}/frames/${steps[k]}`)).arrayBuffer();
-  const frame = decodeFrame(buf);
+  const frame = synthetic ? syntheticFrame(steps[k])
+    : decodeFrame(await (await fetch(`/api/sessions/${session}/frames/${steps[k]}`)).arrayBuffer());
   const prev = store.get().frame;
   store.set({ prevFrame: prev, frame });
   view.update(frame, prev);

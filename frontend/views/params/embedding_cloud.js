@@ -1,5 +1,5 @@
 // embedding_cloud.js: token (wte) or position (wpe) embeddings as a three.js point cloud (R2.2).
-// createEmbeddingCloud({offset: [x,y,z], radius}) -> {object, update(cloud, maxPoints),
+// createEmbeddingCloud({offset: [x,y,z], radius}) -> {object, place({offset, radius}), update(cloud, maxPoints),
 //   drawn (points on screen), worldPosition(i, outVector3), dispose()}
 // `cloud` is a display_data Cloud (positions about unit radius, colour parameter in 0..1).
 // Level of detail (R2.6): only the first maxPoints rows are drawn; rows come most frequent
@@ -76,6 +76,7 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
       // Fewer, larger dots for small clouds; many small ones for large clouds.
       material.size = pointSize * (n > 1500 ? 0.7 : n < 200 ? 1.4 : 1);
     },
+    place({ offset: o, radius: r }) { group.position.set(...o); group.scale.setScalar(r); group.updateMatrixWorld(); },
     worldPosition(i, out) {
       out.set(position.array[3 * i], position.array[3 * i + 1], position.array[3 * i + 2]);
       return out.applyMatrix4(group.matrixWorld);

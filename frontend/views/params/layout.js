@@ -61,8 +61,9 @@ export function buildLayout(container, kind) {
   const overlay = el('div', { class: 'pv-overlay' });
   const legend = el('div', { class: 'pv-legend', 'aria-label': 'colour legend' });
   const errorBox = el('div', { class: 'pv-error', 'data-testid': 'view-error', role: 'alert', hidden: '' });
-  stage.append(overlay, legend, errorBox);
+  stage.append(overlay, errorBox);
   const side = el('div', { class: 'pv-side' });
+  side.append(legend); // beside the picture, never over it
   body.append(filters, stage, side);
   root.append(toolbar, body);
   container.append(root);

@@ -4,10 +4,11 @@
 // texel per cell, and the LayerNorm weight/bias vectors as thin strips beside them; lnf on top.
 // Colours: colour-blind-safe diverging map, symmetric scale per tensor (display_data's scale).
 //
-// networkLayout(L) -> {layerY(l), columns: {name: {x, w, h}}, cloudWte, cloudWpe, topY, box}
+// networkLayout(L, aspect) -> {towers, layerY(l), towerX(l), pos(name, l) -> [x, y], columns:
+//   {name: {x, w, h}} within a tower, cloudWte, cloudWpe, topY, box}
 // createNetworkModel() -> {object, layout, update(data, {visible(name, layer), cellStride,
-//   effects, selected}), meshes() (pickable planes; mesh.userData = {name, layer, rows, cols}),
-//   dispose()}
+//   effects, selected, aspect}), meshes() (pickable planes; mesh.userData = {name, layer, rows,
+//   cols}), dispose()}
 // Each matrix owns one DataTexture, rebuilt only when its displayed values change or the cell
 // stride (level of detail, R2.7) changes.
 import * as THREE from 'three';
@@ -17,7 +18,7 @@ import { flatColor } from './scene.js';
 
 const S = 1.0; // matrix side
 const STRIP = 0.09; // LayerNorm strip width
-const LAYER_DY = 1.55;
+const LAYER_DY = 1.4;
 
 // Left to right on a slab, in the order data flows through a block.
 const COLUMNS = [
@@ -26,21 +27,43 @@ const COLUMNS = [
 ];
 const GAP = { ln1w: 0.03, ln1b: 0.18, qkvw: 0.2, attprojw: 0.4, ln2w: 0.03, ln2b: 0.18, fcw: 0.2, fcprojw: 0 };
 
-export function networkLayout(L) {
+const TOWER_GAP = 1.7; // between towers: room for the next tower's layer labels
+const BASE = 2.3; // room for the embedding clouds under layer 0
+
+// Deep models stand in up to 3 towers side by side (layers continue bottom to top in the next
+// tower), whichever makes the matrices largest at the stage's aspect ratio (width / height).
+export function networkLayout(L, aspect = 1.3) {
   const columns = {};
   let x = 0;
   for (const [name, w] of COLUMNS) { columns[name] = { x: x + w / 2, w, h: S }; x += w + GAP[name]; }
   for (const c of Object.values(columns)) c.x -= x / 2;
   columns.lnfw = { ...columns.ln1w }; columns.lnfb = { ...columns.ln1b };
-  const base = 2.3; // room for the embedding clouds under layer 0
-  const layerY = (l) => base + (l < 0 ? L : l) * LAYER_DY; // layer -1 (lnf) sits on top
-  const width = x;
-  const topY = layerY(L) + S;
+  const towerW = x;
+  const rows = L + 1; // ln_f takes the row after the last layer
+  const sizeFor = (T) => {
+    const per = Math.ceil(rows / T);
+    const w = T * towerW + (T - 1) * TOWER_GAP + 1.2;
+    const h = BASE + 1.6 + (per - 1) * LAYER_DY + S;
+    return { T, per, w, h, fit: Math.min(aspect / w, 1 / h) };
+  };
+  let best = sizeFor(1);
+  for (let T = 2; T <= 3 && T <= rows; T++) {
+    const c = sizeFor(T);
+    if (c.fit > best.fit * 1.15) best = c; // another tower only for a clear gain
+  }
+  const { T, per } = best;
+  const totalW = T * towerW + (T - 1) * TOWER_GAP;
+  const towerOf = (l) => Math.floor((l < 0 ? L : l) / per);
+  const towerX = (l) => -totalW / 2 + towerOf(l) * (towerW + TOWER_GAP) + towerW / 2;
+  const layerY = (l) => BASE + ((l < 0 ? L : l) % per) * LAYER_DY; // layer -1 (ln_f) after the last
+  const topY = BASE + (Math.min(per, rows) - 1) * LAYER_DY + S;
+  const x0 = towerX(0);
   return {
-    layerY, columns, width, topY,
-    cloudWte: { offset: [-width / 5, 0.4, 0], radius: 1.45 },
-    cloudWpe: { offset: [width / 3 + 0.2, 0.4, 0], radius: 0.8 },
-    box: new THREE.Box3(new THREE.Vector3(-width / 2 - 0.3, -1.3, -1.0), new THREE.Vector3(width / 2 + 0.3, topY + 0.2, 1.0)),
+    L, towers: T, perTower: per, towerW, layerY, towerX, towerOf, columns, width: towerW, topY,
+    pos: (name, l) => [towerX(l) + columns[name].x, layerY(l)],
+    cloudWte: { offset: [x0 - towerW / 5, 0.4, 0], radius: 1.45 },
+    cloudWpe: { offset: [x0 + towerW / 3 + 0.2, 0.4, 0], radius: 0.8 },
+    box: new THREE.Box3(new THREE.Vector3(-totalW / 2 - 1.0, -1.3, -1.0), new THREE.Vector3(totalW / 2 + 0.3, topY + 0.5, 1.0)),
   };
 }
 
@@ -116,17 +139,17 @@ export function createNetworkModel() {
   let layout = networkLayout(0);
   let L = -1;
 
-  function rebuild(newL) {
+  function rebuild(newL, aspect) {
     for (const m of meshes.values()) { group.remove(m); m.userData.texture?.dispose(); m.material.dispose(); }
     meshes.clear();
     for (const s of slabs) group.remove(s);
     slabs.length = 0;
     L = newL;
-    layout = networkLayout(L);
+    layout = networkLayout(L, aspect);
     for (let l = 0; l < L; l++) {
       const slab = new THREE.Mesh(slabGeometry, slabMaterial);
       slab.scale.set(layout.width + 0.5, 0.05, 1.1);
-      slab.position.set(0, layout.layerY(l) - S / 2 - 0.1, 0);
+      slab.position.set(layout.towerX(l), layout.layerY(l) - S / 2 - 0.1, 0);
       slabs.push(slab);
       group.add(slab);
     }
@@ -139,7 +162,7 @@ export function createNetworkModel() {
     m = makeMatrixMesh(name, layer, plane);
     const col = layout.columns[name];
     m.scale.set(col.w, col.h, 1);
-    m.position.set(col.x, layout.layerY(layer), 0);
+    m.position.set(...layout.pos(name, layer), 0);
     const outline = new THREE.LineSegments(edges, frameMaterial);
     m.add(outline);
     meshes.set(key, m);
@@ -151,9 +174,9 @@ export function createNetworkModel() {
     object: group,
     get layout() { return layout; },
     get layers() { return L; },
-    update(data, { visible, cellStride = 1, effects = true, selected = null }) {
+    update(data, { visible, cellStride = 1, effects = true, selected = null, aspect = 1.3 }) {
       const frameL = data.frame?.model?.L ?? 0;
-      if (frameL !== L) rebuild(frameL);
+      if (frameL !== L || networkLayout(frameL, aspect).towers !== layout.towers) rebuild(frameL, aspect);
       const live = new Set();
       for (const [map, isVector] of [[data.mats, false], [data.vecs, true]]) {
         for (const [key, mat] of map) {
@@ -183,7 +206,7 @@ export function createNetworkModel() {
     meshes() { return [...meshes.values()].filter((m) => m.visible); },
     mesh(name, layer) { return meshes.get(`${name}:${layer}`); },
     dispose() {
-      rebuild(0);
+      rebuild(0, 1);
       plane.dispose(); slabGeometry.dispose(); edges.dispose();
       slabMaterial.dispose(); frameMaterial.dispose(); selMaterial.dispose();
     },

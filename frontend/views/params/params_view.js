@@ -22,8 +22,18 @@ import { createStatsPanel } from './stats_panel.js';
 import { createLegend } from './legend.js';
 import { describeItem } from './describe.js';
 import { bindSelects, createGuard, showFps } from './controls.js';
-import { createGovernor, DEFAULT_LEVELS } from '../../render/quality.js';
+import { createGovernor } from '../../render/quality.js';
 import * as THREE from 'three';
+
+// Quality levels for the governor (render/quality.js), cheapest first. Software WebGL (no GPU)
+// is bound by pixels filled, so the lowest levels also render at a fraction of the CSS size.
+export const LEVELS = Object.freeze([
+  { maxPoints: 256, cellStride: 4, effects: false, pixelRatio: 0.5 },
+  { maxPoints: 512, cellStride: 2, effects: false, pixelRatio: 0.75 },
+  { maxPoints: 1024, cellStride: 2, effects: false, pixelRatio: 1 },
+  { maxPoints: 2048, cellStride: 1, effects: true, pixelRatio: 1 },
+  { maxPoints: Infinity, cellStride: 1, effects: true, pixelRatio: 2 },
+]);
 
 const COLUMN_TITLE = { qkvw: 'qkvw', attprojw: 'attn proj', fcw: 'fc', fcprojw: 'fc proj', ln1w: 'ln1', ln2w: 'ln2' };
 
@@ -42,18 +52,33 @@ export function createParamsView(container, store) {
   const base = networkLayout(0);
   const wte = createEmbeddingCloud(base.cloudWte);
   const wpe = createEmbeddingCloud({ ...base.cloudWpe, pointSize: 0.2 });
+  let layoutKey = '';
+  const aspect = () => Math.max(0.3, ui.stage.clientWidth / Math.max(1, ui.stage.clientHeight));
+
+  // After the network's layout changed (model shape, towers for the stage's aspect): clouds,
+  // labels and the camera follow.
+  function syncLayout() {
+    const lay = net.layout;
+    const key = `${lay.L}:${lay.towers}`;
+    if (key === layoutKey) return;
+    layoutKey = key;
+    wte.place(lay.cloudWte);
+    wpe.place(lay.cloudWpe);
+    buildLabels(lay.L);
+    sc.frameBox(lay.box);
+    sc.resetView();
+  }
   sc.scene.add(net.object, wte.object, wpe.object);
   const labels = createLabels(ui.overlay);
   const tooltip = createTooltip(ui.overlay);
   const filters = createFilterPanel(ui.filters, ui.stage, store);
   const stats = createStatsPanel(ui.side, store);
   const legend = createLegend(ui.legend);
-  const gov = createGovernor({ target: 30 });
+  const gov = createGovernor({ target: 30, levels: LEVELS });
   const picker = createPicker({ camera: sc.camera, canvas: sc.canvas, clouds: [{ name: 'wte', view: wte }, { name: 'wpe', view: wpe }], network: net });
   const unbind = bindSelects(ui, store);
 
   let visibleKeys = new Set();
-  let framedL = -1;
   let lastT = null;
   let pointer = null; // pending hover position (client coords), handled once per animation frame
   let hovered = null; // {name, layer, row, col} under the pointer
@@ -72,21 +97,35 @@ export function createParamsView(container, store) {
     cameraMoved = true;
   }
 
+  // The most frequent tokens get a text label beside their point (they move with the tween).
+  const TOKEN_LABELS = 12;
+  let tokenKey = '';
+  let tokenLabels = [];
+  const tokenText = (t) => (t === '\n' ? '↵' : t === ' ' ? '␣' : t.replace(/\s/g, '·'));
+
   function buildLabels(L) {
     const lay = net.layout;
     const list = [];
-    const left = -lay.width / 2 - 0.35;
-    for (let l = 0; l < L; l++) list.push({ text: `layer ${l}`, world: new THREE.Vector3(left, lay.layerY(l), 0), cls: 'pv-label-layer', anchor: '-100%, -50%', layer: l });
-    list.push({ text: 'ln_f', world: new THREE.Vector3(left, lay.layerY(-1), 0), cls: 'pv-label-layer', anchor: '-100%, -50%', layer: -1 });
-    const topY = lay.layerY(Math.max(0, L - 1)) + 0.62;
-    for (const [name, title] of Object.entries(COLUMN_TITLE)) {
-      const c = lay.columns[name];
-      const x = name.startsWith('ln') ? c.x + c.w / 2 + 0.015 : c.x;
-      list.push({ text: title, world: new THREE.Vector3(x, topY, 0), cls: 'pv-label-col', anchor: '-50%, -100%' });
+    const text = data.frame?.block('wte')?.text ?? [];
+    tokenLabels = text.slice(0, TOKEN_LABELS).map((t, i) => ({ text: tokenText(String(t)), world: new THREE.Vector3(), cls: 'pv-label-token', anchor: '6px, -50%', layer: 'wte', idx: i }));
+    for (let l = -1; l < L; l++) {
+      const left = lay.towerX(l) - lay.towerW / 2 - 0.35;
+      list.push({ text: l < 0 ? 'ln_f' : `layer ${l}`, world: new THREE.Vector3(left, lay.layerY(l), 0), cls: 'pv-label-layer', anchor: '-100%, -50%', layer: l });
     }
-    const cw = base.cloudWte; const cp = base.cloudWpe;
-    list.push({ text: 'wte · token embeddings (PCA)', world: new THREE.Vector3(cw.offset[0], cw.offset[1] - cw.radius - 0.35, 0), cls: 'pv-label-cloud', layer: 'wte' });
+    // Column titles above the top row of each tower.
+    for (let t = 0; t < lay.towers; t++) {
+      const k = Math.min((t + 1) * lay.perTower, L + 1) - 1;
+      const top = k >= L ? -1 : k;
+      for (const [name, title] of Object.entries(COLUMN_TITLE)) {
+        const c = lay.columns[name];
+        const x = lay.towerX(top) + (name.startsWith('ln') ? c.x + c.w / 2 + 0.015 : c.x);
+        list.push({ text: title, world: new THREE.Vector3(x, lay.layerY(top) + 0.62, 0), cls: 'pv-label-col', anchor: '-50%, -100%' });
+      }
+    }
+    const cw = lay.cloudWte; const cp = lay.cloudWpe;
+    list.push({ text: 'wte · tokens (PCA)', world: new THREE.Vector3(cw.offset[0], cw.offset[1] - cw.radius - 0.35, 0), cls: 'pv-label-cloud', layer: 'wte' });
     list.push({ text: 'wpe · positions (PCA)', world: new THREE.Vector3(cp.offset[0], cp.offset[1] - cp.radius - 0.55, 0), cls: 'pv-label-cloud', layer: 'wpe' });
+    list.push(...tokenLabels); // last: they give way to the structural labels when crowded
     labels.set(list);
     refreshVisibility();
   }
@@ -125,8 +164,15 @@ export function createParamsView(container, store) {
     data.tick(now);
     wte.update(data.clouds.get('wte'), lod.maxPoints);
     wpe.update(data.clouds.get('wpe'), lod.maxPoints);
-    net.update(data, { visible: isVisible, cellStride: lod.cellStride, effects: lod.effects, selected: store.get().selected });
+    net.update(data, { visible: isVisible, cellStride: lod.cellStride, effects: lod.effects, selected: store.get().selected, aspect: aspect() });
+    syncLayout();
     sc.render();
+    const wteCloud = data.clouds.get('wte');
+    if (wteCloud && wteCloud.version !== draw.tokenVersion) {
+      draw.tokenVersion = wteCloud.version;
+      for (const t of tokenLabels) t.idx < wte.drawn && wte.worldPosition(t.idx, t.world);
+      cameraMoved = true;
+    }
     if (cameraMoved) {
       labels.place(sc.camera, ui.stage.clientWidth, ui.stage.clientHeight);
       cameraMoved = false;
@@ -136,12 +182,15 @@ export function createParamsView(container, store) {
       showHover(picker.pick(x, y), x, y);
     }
     legend.update({ cloud: wte.visible ? data.clouds.get('wte') : null, mat: legendMat(), field: data.options.field });
-    showFps(ui, store, gov, now, DEFAULT_LEVELS.length);
+    showFps(ui, store, gov, now, LEVELS.length);
   }
 
   sc.renderer.setAnimationLoop((now) => {
     if (guard.failed && now - (draw.failedAt ?? 0) < 1000) return; // back off while broken
+    const t0 = performance.now();
     const r = guard.run(draw, now);
+    // CPU time of the last draw (JS + GL submission), for benchmarks: data-draw-ms on the fps element.
+    ui.fps.dataset.drawMs = (performance.now() - t0).toFixed(2);
     if (r === undefined && guard.failed) draw.failedAt = now;
   });
 
@@ -186,14 +235,14 @@ export function createParamsView(container, store) {
         data.setFrame(frame, prevFrame, { field: s.field ?? 'value', colorBy: s.colorBy ?? 'frequency' }, performance.now());
         filters.update(frame);
         refreshVisibility();
-        const L = frame.model?.L ?? 0;
-        net.update(data, { visible: isVisible, cellStride: gov.lod().cellStride, effects: gov.lod().effects, selected: store.get().selected });
-        if (L !== framedL) { // a new model shape: labels and camera follow
-          framedL = L;
-          buildLabels(L);
-          sc.frameBox(net.layout.box);
-          sc.resetView();
+        net.update(data, { visible: isVisible, cellStride: gov.lod().cellStride, effects: gov.lod().effects, selected: store.get().selected, aspect: aspect() });
+        const key = (frame.block('wte')?.text ?? []).slice(0, TOKEN_LABELS).join('\u0000');
+        syncLayout();
+        if (key !== tokenKey) {
+          tokenKey = key;
+          buildLabels(net.layout.L);
         }
+        draw.tokenVersion = -1;
         stats.update(frame);
         // A tooltip on screen follows the new frame's numbers for the same item.
         if (hovered) showHover(hovered, hoverXY[0], hoverXY[1]);

@@ -29,7 +29,7 @@ export function createScene(stage) {
   let renderer;
   try {
     // preserveDrawingBuffer: snapshot() copies the canvas at any time for the PNG export.
-    renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true, powerPreference: 'high-performance' });
+    renderer = new THREE.WebGLRenderer({ antialias: false, preserveDrawingBuffer: true, powerPreference: 'high-performance' });
   } catch (e) {
     throw new Error(`WebGL could not start: ${e.message}`);
   }
