@@ -39,7 +39,10 @@ const frames = createFrameSource(store, { fetchFrame: (session, step) => rest.ge
 // --- loading a run -------------------------------------------------------------------------------
 const liveSession = () => (store.get().hello?.live ? store.get().hello.session : null);
 let loadToken = 0;
-// Messages for a session whose history is still loading wait here, then merge after it.
+// A session's history comes over REST once (`loaded`); WebSocket messages for it that arrive while
+// that is in flight wait in `pending` and merge after it. Messages for a session that is neither
+// loaded nor loading are dropped: REST has them when that session is picked.
+const loaded = new Set();
 const pending = new Map();
 
 function mergeMetrics(rows, msg) {
@@ -50,6 +53,8 @@ function mergeMetrics(rows, msg) {
   return rows;
 }
 
+const sameEvent = (a, b) => a.step === b.step && a.kind === b.kind && a.text === b.text;
+
 async function refreshSessions() {
   try {
     store.set({ sessions: await rest.listSessions() });
@@ -59,20 +64,24 @@ async function refreshSessions() {
 }
 
 async function loadHistory(session) {
-  const st = store.get();
-  const need = [];
-  if (!st.metrics[session]) need.push(rest.getMetrics(session).then((m) => ['metrics', m]));
-  if (!st.events[session]) need.push(rest.getEvents(session).then((e) => ['events', e]));
-  if (!st.runInfo[session]) need.push(rest.getRun(session).then((r) => ['runInfo', r]).catch(() => ['runInfo', null]));
-  pending.set(session, pending.get(session) ?? []);
-  const got = await Promise.all(need);
-  const patch = {};
-  for (const [k, v] of got) patch[k] = { ...store.get()[k], [session]: v };
-  store.set(patch);
-  // Replay what arrived meanwhile.
-  const waiting = pending.get(session) ?? [];
-  pending.delete(session);
-  for (const msg of waiting) onText(msg);
+  if (loaded.has(session) || pending.has(session)) return;
+  pending.set(session, []);
+  try {
+    const [metrics, events, run] = await Promise.all([rest.getMetrics(session), rest.getEvents(session),
+      rest.getRun(session).catch(() => null)]);
+    const st = store.get();
+    store.set({
+      metrics: { ...st.metrics, [session]: metrics },
+      events: { ...st.events, [session]: events },
+      runInfo: { ...st.runInfo, [session]: run },
+    });
+    loaded.add(session);
+  } finally {
+    // Replay what arrived meanwhile (dropped if the history failed: a retry fetches it again).
+    const waiting = pending.get(session) ?? [];
+    pending.delete(session);
+    if (loaded.has(session)) for (const msg of waiting) onText(msg);
+  }
 }
 
 /** Shows `session`: its history, its frame index and a frame (newest). */
@@ -103,7 +112,7 @@ async function selectSession(session) {
 
 async function selectCompare(session) {
   store.set({ compare: session });
-  if (session && !store.get().metrics[session]) {
+  if (session) {
     try { await loadHistory(session); } catch (err) { console.error(`compare ${session}:`, err); }
   }
 }
@@ -132,8 +141,8 @@ function onText(msg) {
     }
     case 'metrics': {
       if (pending.has(msg.session)) { pending.get(msg.session).push(msg); break; }
+      if (!loaded.has(msg.session)) break;
       const rows = st.metrics[msg.session];
-      if (!rows) { store.set({ metrics: { ...st.metrics, [msg.session]: [msg] } }); break; }
       // The rows array grows in place (views read it incrementally); the map is new so the
       // store notifies.
       mergeMetrics(rows, msg);
@@ -142,7 +151,9 @@ function onText(msg) {
     }
     case 'event': {
       if (pending.has(msg.session)) { pending.get(msg.session).push(msg); break; }
+      if (!loaded.has(msg.session)) break;
       const list = st.events[msg.session] ?? [];
+      if (list.slice(-20).some((e) => sameEvent(e, msg))) break; // also in the REST history
       list.push(msg);
       store.set({ events: { ...st.events, [msg.session]: list } });
       if (msg.kind === 'checkpoint' || msg.kind === 'eval') refreshSessions();

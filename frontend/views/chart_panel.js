@@ -16,7 +16,7 @@ function axis(label, extra = {}) {
   };
 }
 
-export function createChartPanel(parent, { testid, title, help, yLabel, markerStep }) {
+export function createChartPanel(parent, { testid, title, help, yLabel, markerStep, controls = [] }) {
   const card = document.createElement('section');
   card.className = 'card chart-card';
   const head = document.createElement('h2');
@@ -30,6 +30,12 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     info.setAttribute('role', 'note');
     info.setAttribute('aria-label', help);
     head.append(' ', info);
+  }
+  if (controls.length) {
+    const tools = document.createElement('span');
+    tools.className = 'chart-tools';
+    tools.append(...controls);
+    head.append(tools);
   }
   const box = document.createElement('div');
   box.className = 'chart';
@@ -74,9 +80,9 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     ctx.restore();
   };
 
-  /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); axes2: optional right axis. */
-  function configure(series, { rightAxis = null } = {}) {
-    const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis]);
+  /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); rightAxis {label, scale}; logY. */
+  function configure(series, { rightAxis = null, logY = false } = {}) {
+    const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis, logY]);
     if (key === layoutKey && plot) return;
     layoutKey = key;
     shown = series;
@@ -85,7 +91,7 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
       ...size(),
       legend: { live: true },
       cursor: { drag: { x: true, y: false }, points: { size: 7 } },
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: logY ? { distr: 3 } : { auto: true } },
       series: [
         { label: 'step', value: (u, v) => (v == null ? '–' : String(v)) },
         ...series.map((s) => ({

@@ -10,6 +10,7 @@ export const COLORS = {
   text: '#d8dee6',
   muted: '#8b96a5',
   train: '#56B4E9',       // sky blue
+  trainFaint: 'rgba(86, 180, 233, 0.3)', // the raw curve under a smoothed one
   val: '#E69F00',         // orange
   compareTrain: '#CC79A7', // reddish purple, dashed
   compareVal: '#F0E442',  // yellow, dashed

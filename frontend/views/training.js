@@ -22,8 +22,27 @@ const fmtPct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)} %`);
 export function createTrainingView(root, store) {
   const chartsEl = root.querySelector('#charts');
   const markerStep = () => store.get().frame?.step ?? null;
+  const prefs = loadPrefs();
+  const smoothSel = el('select', { 'aria-label': 'Smoothing of the training loss (exponential moving average)',
+    title: 'Smooth the training loss (exponential moving average, bias-corrected); the raw curve stays faint' });
+  for (const [v, t] of [['0', 'raw'], ['0.6', 'EMA 0.6'], ['0.9', 'EMA 0.9'], ['0.99', 'EMA 0.99']]) {
+    smoothSel.append(el('option', { value: v }, t));
+  }
+  smoothSel.value = String(prefs.smooth);
+  const logBox = el('input', { type: 'checkbox', 'aria-label': 'Logarithmic loss axis' });
+  logBox.checked = prefs.logY;
+  const logLabel = el('label', { title: 'Logarithmic y axis' }, 'log ');
+  logLabel.prepend(logBox);
+  const onPref = () => {
+    prefs.smooth = Number(smoothSel.value);
+    prefs.logY = logBox.checked;
+    savePrefs(prefs);
+    schedule();
+  };
+  smoothSel.addEventListener('change', onPref);
+  logBox.addEventListener('change', onPref);
   const loss = createChartPanel(chartsEl, {
-    testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep,
+    testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep, controls: [smoothSel, logLabel],
     help: 'Training loss at every step (line) and validation loss at each evaluation (dots). ' +
       'A compared run is dashed. The dashed vertical line marks the parameter frame on screen.',
   });
@@ -53,21 +72,31 @@ export function createTrainingView(root, store) {
     const b = compare && compare !== session ? columnsOf(compare) : null;
     // Run ids in the legend only when two runs share the chart.
     const shortA = b ? shortId(session) : '';
-    const lossSeries = [
-      { label: `train ${shortA}`.trim(), stroke: COLORS.train, fmt: fmt4 },
+    const k = prefs.smooth;
+    const lossSeries = [];
+    const ysA = [];
+    if (k > 0) {
+      lossSeries.push({ label: `train ${shortA} raw`.replace('  ', ' '), stroke: COLORS.trainFaint, width: 1, fmt: fmt4 });
+      ysA.push(a.train);
+    }
+    lossSeries.push(
+      { label: `train ${shortA}${k > 0 ? ` EMA ${k}` : ''}`.replace('  ', ' ').trim(), stroke: COLORS.train, fmt: fmt4 },
       { label: `val ${shortA}`.trim(), stroke: COLORS.val, points: true, width: 1, fmt: fmt4 },
-    ];
+    );
+    ysA.push(k > 0 ? ema(a.train, k) : a.train, a.val);
     if (b) {
       const shortB = shortId(compare);
       lossSeries.push(
-        { label: `train ${shortB}`, stroke: COLORS.compareTrain, dash: [6, 4], fmt: fmt4 },
+        { label: `train ${shortB}${k > 0 ? ` EMA ${k}` : ''}`, stroke: COLORS.compareTrain, dash: [6, 4], fmt: fmt4 },
         { label: `val ${shortB}`, stroke: COLORS.compareVal, dash: [2, 3], points: true, width: 1, fmt: fmt4 },
       );
     }
-    loss.configure(lossSeries);
-    const joined = joinOnStep({ step: a.step, ys: [a.train, a.val] },
-      b ? { step: b.step, ys: [b.train, b.val] } : null);
-    loss.setData(decimate(joined, MAX_DRAWN, b ? [2, 4] : [2]));
+    loss.configure(lossSeries, { logY: prefs.logY });
+    const joined = joinOnStep({ step: a.step, ys: ysA },
+      b ? { step: b.step, ys: [k > 0 ? ema(b.train, k) : b.train, b.val] } : null);
+    const valCols = [ysA.length];
+    if (b) valCols.push(ysA.length + 2);
+    loss.setData(decimate(joined, MAX_DRAWN, valCols));
 
     lr.configure([{ label: 'lr', stroke: COLORS.lr, fmt: fmtExp }]);
     lr.setData(decimate([a.step, a.lr], MAX_DRAWN));
@@ -122,12 +151,10 @@ export function createTrainingView(root, store) {
     const { session, events } = store.get();
     const list = events?.[session] ?? [];
     if (eventsShown.list === list && eventsShown.n === list.length) return;
-    const fresh = eventsShown.list !== list;
     eventsShown = { list, n: list.length };
     const sample = findLast(list, (e) => e.kind === 'sample');
     sampleEl.textContent = sample ? sample.text : 'no sample yet (the trainer writes one at each evaluation)';
     sampleStepEl.textContent = sample ? `step ${sample.step}` : '';
-    if (fresh) eventsEl.replaceChildren();
     const shown = list.filter((e) => e.kind !== 'sample').slice(-MAX_EVENTS);
     eventsEl.replaceChildren(...shown.reverse().map((e) => {
       const li = document.createElement('li');
@@ -172,6 +199,39 @@ export function createTrainingView(root, store) {
     drawNow: () => { draw(); drawEvents(); },
     dispose: () => offs.forEach((off) => off()),
   };
+}
+
+/** Bias-corrected exponential moving average (TensorBoard's smoothing); nulls stay null. */
+export function ema(values, k) {
+  const out = new Array(values.length);
+  let acc = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v == null) { out[i] = null; continue; }
+    acc = k * acc + (1 - k) * v;
+    n++;
+    out[i] = acc / (1 - k ** n);
+  }
+  return out;
+}
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+const PREFS_KEY = 'nanogpt.training';
+function loadPrefs() {
+  try {
+    const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}');
+    return { smooth: [0, 0.6, 0.9, 0.99].includes(p.smooth) ? p.smooth : 0, logY: !!p.logY };
+  } catch { return { smooth: 0, logY: false }; }
+}
+function savePrefs(p) {
+  try { localStorage.setItem(PREFS_KEY, JSON.stringify(p)); } catch { /* private mode */ }
 }
 
 function shortId(id) {
