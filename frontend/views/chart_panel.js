@@ -115,18 +115,26 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
   }
 
   /** data: uPlot columns [xs, ...ys] matching the configured series. */
+  // In a hidden tab only data-points is kept current; the plot catches up when shown.
+  let stale = false;
+  const visible = () => card.clientWidth > 0;
   function setData(cols) {
     data = cols;
     const n = cols[0].length;
     box.dataset.points = String(n);
     empty.hidden = n > 0;
-    if (plot && plot.series.length === cols.length) plot.setData(cols);
+    stale = true;
+    if (visible()) flush();
+  }
+  function flush() {
+    if (stale && plot && plot.series.length === data.length) { plot.setData(data); stale = false; }
   }
 
   const observer = new ResizeObserver(() => {
-    if (!plot || card.clientWidth === 0) return;
+    if (!plot || !visible()) return;
     const s = size();
     if (s.width !== plot.width || s.height !== plot.height) plot.setSize(s);
+    if (stale) flush(); else plot.redraw(false, false); // the frame marker may have moved
   });
   observer.observe(card);
 
@@ -134,7 +142,7 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     el: box,
     configure,
     setData,
-    redraw: () => plot?.redraw(false, false),
+    redraw: () => { if (visible()) plot?.redraw(false, false); },
     canvas: () => plot?.ctx.canvas ?? null,
     /** The drawn series as [{label, stroke, dash}] (for the PNG export's legend). */
     legend: () => shown.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash })),

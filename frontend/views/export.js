@@ -45,7 +45,7 @@ function composeCharts(charts) {
   if (!parts.length) return null;
   const cw = Math.max(...parts.map((c) => c.canvas.width));
   const ch = Math.max(...parts.map((c) => c.canvas.height));
-  const titleH = 24 * dpr;
+  const titleH = 42 * dpr; // title, then the legend on its own row
   const out = document.createElement('canvas');
   out.width = cw * 2;
   out.height = (ch + titleH) * Math.ceil(parts.length / 2);
@@ -58,7 +58,12 @@ function composeCharts(charts) {
     ctx.fillStyle = COLORS.text;
     ctx.font = `600 ${13 * dpr}px system-ui, sans-serif`;
     ctx.fillText(c.title, x + 10 * dpr, y + 17 * dpr);
-    drawLegend(ctx, c.legend, x + 24 * dpr + ctx.measureText(c.title).width, y + 17 * dpr, dpr);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x, y, cw, titleH);
+    ctx.clip(); // a long legend never runs into the next chart
+    drawLegend(ctx, c.legend, x + 10 * dpr, y + 35 * dpr, dpr);
+    ctx.restore();
     ctx.drawImage(c.canvas, x, y + titleH);
   });
   return out;

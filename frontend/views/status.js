@@ -29,8 +29,7 @@ export function renderStatus(store) {
       words = `run ${s.session} · training (live) · step ${step ?? '–'}`;
     } else {
       state = 'recorded';
-      const how = info?.status ?? (info?.live ? 'still training' : 'recorded');
-      words = `run ${s.session} · recorded (${how}) · ${step != null ? `last step ${step}` : 'no metrics'}`;
+      words = `run ${s.session} · recorded (${runState(info)}) · ${step != null ? `last step ${step}` : 'no metrics'}`;
     }
     if (s.loadError) words += ` · ${s.loadError}`;
     el.dataset.state = state;
@@ -39,4 +38,11 @@ export function renderStatus(store) {
   const offs = ['hello', 'session', 'live', 'metrics', 'sessions', 'connection', 'loadError'].map((k) => store.on(k, render));
   render();
   return () => offs.forEach((off) => off());
+}
+
+/** How a recorded run ended, in words: its status, or why there is none. */
+export function runState(info) {
+  if (info?.status) return info.status;
+  if (info?.live) return 'still training';
+  return 'unfinished: no end was recorded';
 }

@@ -9,6 +9,7 @@
 import { createChartPanel, fmtTick } from './chart_panel.js';
 import { createColumns, updateColumns, joinOnStep, decimate } from './metric_columns.js';
 import { COLORS } from './theme.js';
+import { runState } from './status.js';
 
 const REDRAW_MS = 250;
 const MAX_DRAWN = 20000;   // x values per chart; beyond this, every k-th step (evaluations kept)
@@ -127,7 +128,7 @@ export function createTrainingView(root, store) {
     const rows = [
       ['run', s.session ?? '–'],
       ['state', s.session && s.session === s.hello?.session && s.hello?.live ? 'training (live)'
-        : info?.status ?? (info?.live ? 'live' : 'recorded')],
+        : runState(info)],
       ['step', a.step.length ? String(a.step[a.step.length - 1]) : '–'],
       ['train loss', lastIdx >= 0 ? fmt4(a.train[lastIdx]) : '–'],
       ['best val loss', fmt4(bestVal)],
@@ -185,12 +186,16 @@ export function createTrainingView(root, store) {
   };
   const offs = ['metrics', 'session', 'compare', 'sessions', 'hello', 'runInfo', 'events']
     .map((k) => store.on(k, schedule));
+  // The frame marker moves with the frame on screen: a redraw, batched like the data.
   let markedStep = null;
+  let markerTimer = null;
   offs.push(store.on('frame', () => {
-    const step = markerStep();
-    if (step === markedStep) return;
-    markedStep = step;
-    for (const c of [loss, lr, gradnorm, throughput]) c.redraw();
+    if (markerStep() === markedStep || markerTimer) return;
+    markerTimer = setTimeout(() => {
+      markerTimer = null;
+      markedStep = markerStep();
+      for (const c of [loss, lr, gradnorm, throughput]) c.redraw();
+    }, REDRAW_MS);
   }));
   schedule();
 
