@@ -218,13 +218,11 @@ export function createParamsView2D(container, store, { reason } = {}) {
   ];
   const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => view.resize()) : null;
   ro?.observe(ui.stage);
-  const failView = new URLSearchParams(globalThis.location?.search ?? '').has('failview');
 
   const view = {
     kind: '2d',
     update(frame, prevFrame) {
       guard.run(() => {
-        if (failView) throw new Error('forced failure of the parameter view (?failview=1)');
         if (!frame) return;
         const s = store.get();
         data.setFrame(frame, prevFrame, { field: s.field ?? 'value', colorBy: s.colorBy ?? 'frequency' }, performance.now());

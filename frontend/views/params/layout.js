@@ -39,7 +39,8 @@ let layoutCount = 0;
 
 // The views bring their own stylesheet, so a page needs no <link> for them.
 function ensureStyles() {
-  if (document.querySelector('link[data-pv-styles]')) return;
+  const have = [...document.querySelectorAll('link[rel=stylesheet]')].some((l) => l.href.endsWith('/views/params/params.css'));
+  if (have) return;
   const link = el('link', { rel: 'stylesheet', href: new URL('./params.css', import.meta.url).href, 'data-pv-styles': '' });
   document.head.append(link);
 }
@@ -60,7 +61,7 @@ export function buildLayout(container, kind) {
   const stage = el('div', { class: 'pv-stage' });
   const overlay = el('div', { class: 'pv-overlay' });
   const legend = el('div', { class: 'pv-legend', 'aria-label': 'colour legend' });
-  const errorBox = el('div', { class: 'pv-error', 'data-testid': 'view-error', role: 'alert', hidden: '' });
+  const errorBox = el('div', { class: 'pv-error', role: 'alert', hidden: '' });
   stage.append(overlay, errorBox);
   const side = el('div', { class: 'pv-side' });
   side.append(legend); // beside the picture, never over it
@@ -72,6 +73,9 @@ export function buildLayout(container, kind) {
     root, toolbar, filters, stage, overlay, side, fps, legend, errorBox,
     colorBy: colorBy.sel, field: field.sel, reset,
     showError(msg) {
+      // data-testid view-error, unless the page has its own (app.js's host): one per page.
+      const other = [...document.querySelectorAll('[data-testid="view-error"]')].some((e) => e !== errorBox);
+      if (other) errorBox.removeAttribute('data-testid'); else errorBox.setAttribute('data-testid', 'view-error');
       errorBox.hidden = false;
       errorBox.textContent = `The parameter view hit an error and skipped a frame: ${msg}`;
     },

@@ -138,6 +138,8 @@ export function createNetworkModel() {
   const slabs = [];
   let layout = networkLayout(0);
   let L = -1;
+  let lastAspect = 0;
+  const live = new Set();
 
   function rebuild(newL, aspect) {
     for (const m of meshes.values()) { group.remove(m); m.userData.texture?.dispose(); m.material.dispose(); }
@@ -176,8 +178,13 @@ export function createNetworkModel() {
     get layers() { return L; },
     update(data, { visible, cellStride = 1, effects = true, selected = null, aspect = 1.3 }) {
       const frameL = data.frame?.model?.L ?? 0;
-      if (frameL !== L || networkLayout(frameL, aspect).towers !== layout.towers) rebuild(frameL, aspect);
-      const live = new Set();
+      // The tower count follows the stage's shape; recomputed only when the aspect changes.
+      if (frameL !== L) rebuild(frameL, aspect);
+      else if (Math.abs(aspect - lastAspect) > 0.01) {
+        if (networkLayout(frameL, aspect).towers !== layout.towers) rebuild(frameL, aspect);
+      }
+      lastAspect = aspect;
+      live.clear();
       for (const [map, isVector] of [[data.mats, false], [data.vecs, true]]) {
         for (const [key, mat] of map) {
           if (!layout.columns[mat.name]) continue;

@@ -222,14 +222,10 @@ export function createParamsView(container, store) {
   const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => view.resize()) : null;
   ro?.observe(ui.stage);
 
-  // ?failview=1 makes every update fail, to test that failures stay inside this view (R6.5).
-  const failView = new URLSearchParams(globalThis.location?.search ?? '').has('failview');
-
   const view = {
     kind: '3d',
     update(frame, prevFrame) {
       guard.run(() => {
-        if (failView) throw new Error('forced failure of the parameter view (?failview=1)');
         if (!frame) return;
         const s = store.get();
         data.setFrame(frame, prevFrame, { field: s.field ?? 'value', colorBy: s.colorBy ?? 'frequency' }, performance.now());

@@ -163,11 +163,18 @@ export function createStatsPanel(host, store) {
     drawHist(hist, history.histMatrix(t.name, t.layer));
   }
 
-  const off = store.on('selected', () => { try { redraw(); } catch (e) { console.error(e); } });
+  const safeRedraw = () => { try { redraw(); } catch (e) { console.error('stats panel:', e); } };
+  const off = store.on('selected', safeRedraw);
+  // Canvases drawn while the tab was hidden have no size: draw again when the panel gets one.
+  let lastW = 0;
+  const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => {
+    if (panel.clientWidth !== lastW) { lastW = panel.clientWidth; safeRedraw(); }
+  }) : null;
+  ro?.observe(panel);
   return {
     history,
     update(frame) { history.add(frame); redraw(); },
     redraw,
-    dispose() { off?.(); history.clear(); panel.remove(); },
+    dispose() { off?.(); ro?.disconnect(); history.clear(); panel.remove(); },
   };
 }
