@@ -45,7 +45,8 @@ describe('dashboard fallbacks on a live run', { skip: skip ?? false }, () => {
     const page = await h.openDashboard(browser, run.url, { query: '?failview=1' });
     t.after(() => page.close());
     await h.showTab(page, 'params');
-    const err = h.byTestId(page, 'view-error');
+    // The first visible one: app.js and the view each may hold a view-error element.
+    const err = page.locator('[data-testid="view-error"]:visible').first();
     await err.waitFor({ state: 'visible', timeout: h.WAIT_MS });
     assert.ok((await err.innerText()).trim().length > 0, 'view-error says nothing');
     await h.saveShot(page, 'failview-params-tab');

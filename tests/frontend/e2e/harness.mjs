@@ -25,13 +25,21 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Generous: two cores are shared by the trainer, swiftshader and the test itself.
 export const WAIT_MS = Number(process.env.NANOGPT_E2E_WAIT_MS) || 90_000;
 
-/** Why these tests cannot run here, or null when they can. */
+/**
+ * Why these tests cannot run on this machine (no browser), or null when they can. A missing
+ * nanogpt binary or corpus is not a reason to skip: requireInputs() fails the tests instead.
+ */
 export function missingPrerequisite() {
   if (!existsSync(CHROMIUM)) return `no chromium at ${CHROMIUM}`;
-  if (!existsSync(BIN)) return `no nanogpt binary at ${BIN} (set NANOGPT_BIN)`;
-  if (!existsSync(join(SHARED, 'tinyshakespeare/input.txt')))
-    return `no ${join(SHARED, 'tinyshakespeare/input.txt')} (set NANOGPT_SHARED_DATA)`;
+  if (!existsSync(join(REPO, 'node_modules/playwright-core'))) return 'npm playwright-core is not installed';
   return null;
+}
+
+/** Throws a clear error when the nanogpt binary or the corpus is missing. */
+export function requireInputs() {
+  if (!existsSync(BIN)) throw new Error(`no nanogpt binary at ${BIN} (build it, or set NANOGPT_BIN)`);
+  const input = join(SHARED, 'tinyshakespeare/input.txt');
+  if (!existsSync(input)) throw new Error(`no ${input} (set NANOGPT_SHARED_DATA)`);
 }
 
 // ---- processes -----------------------------------------------------------------------------
@@ -107,6 +115,7 @@ export function workDir(prefix = 'nanogpt-e2e-') {
 
 /** Tiny Shakespeare as characters (65 tokens) into dir/data; returns that path. */
 export async function prepareCharData(dir) {
+  requireInputs();
   const data = join(dir, 'data');
   await runToEnd(BIN, ['prepare', '--tokenizer', 'char', '--input',
     join(SHARED, 'tinyshakespeare/input.txt'), '--out', data]);
