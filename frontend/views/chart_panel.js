@@ -105,7 +105,8 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
         axis('step'),
         axis(yLabel, { size: 60, values: (u, vals) => vals.map((v) => fmtTick(v)) }),
         ...(rightAxis ? [axis(rightAxis.label, { side: 1, scale: rightAxis.scale, size: 56,
-          grid: { show: false }, values: (u, vals) => vals.map((v) => fmtTick(v)) })] : []),
+          grid: { show: false },
+          values: (u, vals) => vals.map((v) => (rightAxis.percent ? `${+(v * 100).toPrecision(3)}%` : fmtTick(v))) })] : []),
       ],
       hooks: { draw: [markerHook] },
     };

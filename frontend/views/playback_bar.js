@@ -131,6 +131,7 @@ export function createPlaybackBar(store, { show }) {
     live.textContent = isLive ? (store.get().live ? '● live' : 'newest') : 'live';
     live.setAttribute('aria-label', store.get().live ? 'Follow the live frames' : 'Go to the newest stored frame');
     for (const b of [play, back, fwd, timeline]) b.disabled = all.length === 0;
+    live.disabled = all.length === 0 && !store.get().live;
   }
   // Live mode follows the newest frame. On a live run the WebSocket brings the frames; on a
   // recorded one the newest stored frame is fetched.

@@ -107,7 +107,7 @@ export function createTrainingView(root, store) {
     if (a.hasMfu) {
       throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt },
         { label: 'MFU', stroke: COLORS.mfu, scale: 'mfu', fmt: fmtPct }],
-      { rightAxis: { label: 'MFU', scale: 'mfu' } });
+      { rightAxis: { label: 'MFU', scale: 'mfu', percent: true } });
       throughput.setData(decimate([a.step, a.tps, a.mfu], MAX_DRAWN));
     } else {
       throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt }]);
