@@ -200,12 +200,13 @@ createExport(store, { paramsHost: () => paramsHost, trainingView: () => training
 renderStatus(store);
 
 // The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
-createParamsHost(document.getElementById('params-host'), store, { failView }).then((host) => {
+const paramsReady = createParamsHost(document.getElementById('params-host'), store, { failView }).then((host) => {
   paramsHost = host;
   const feed = () => { const { frame, prevFrame } = store.get(); if (frame) host.update(frame, prevFrame); };
   store.on('frame', feed);
   feed();
   window.addEventListener('resize', () => { if (store.get().tab === 'params') host.resize(); });
+  return host;
 });
 
 window.__nanogpt = {
@@ -214,5 +215,6 @@ window.__nanogpt = {
   pickables: () => paramsHost?.pickables() ?? [],
   selectSession,
   connection,
+  ready: paramsReady.then(() => true), // resolves once the Parameters view (3D or 2D) is mounted
 };
 if (query.get('tab') === 'params') tabs.select('params');
