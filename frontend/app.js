@@ -84,13 +84,24 @@ async function loadHistory(session) {
   }
 }
 
+/** Fetches the history of a session on screen again (after a reconnect). */
+async function reloadHistory(session) {
+  loaded.delete(session);
+  try {
+    const [, index] = await Promise.all([loadHistory(session), rest.getFrameIndex(session)]);
+    if (store.get().session === session) store.set({ frameIndex: index });
+  } catch (err) {
+    console.error(`reloading ${session}:`, err);
+  }
+}
+
 /** Shows `session`: its history, its frame index and a frame (newest). */
 async function selectSession(session) {
   const my = ++loadToken;
   const live = session === liveSession();
   frames.clear();
   store.set({
-    session, live, frame: null, prevFrame: null, frameIndex: [],
+    session, live, frame: null, prevFrame: null, frameIndex: [], loadError: null,
     compare: store.get().compare === session ? null : store.get().compare,
     playback: { ...store.get().playback, mode: 'live', playing: false, step: null, carryMs: 0 },
   });
@@ -128,9 +139,17 @@ function onText(msg) {
   const st = store.get();
   switch (msg.type) {
     case 'hello': {
-      store.set({ hello: msg, connection: 'open' });
+      const shown = st.session;
+      const wasLive = st.live;
+      store.set({ hello: msg, connection: 'open', live: !!msg.live && msg.session === shown });
       refreshSessions().then(() => {
-        if (store.get().session) return; // reconnect: keep what is on screen
+        if (shown) {
+          // A reconnect. A new run on this hub replaces the live one on screen; otherwise the run
+          // on screen reloads its history, since messages sent while we were away are lost.
+          if (wasLive && msg.live && msg.session !== shown) { selectSession(msg.session); return; }
+          reloadHistory(shown);
+          return;
+        }
         const wanted = query.get('session');
         const sessions = store.get().sessions;
         const pick = (wanted && sessions.some((s) => s.session === wanted) && wanted) ||

@@ -44,5 +44,5 @@ export function renderStatus(store) {
 export function runState(info) {
   if (info?.status) return info.status;
   if (info?.live) return 'still training';
-  return 'unfinished: no end was recorded';
+  return 'not finished: still running elsewhere, or stopped';
 }
