@@ -39,6 +39,7 @@ export function createLegend(host) {
         points.hi.textContent = typeof cloud.attrHi === 'number' ? fmt(cloud.attrHi) : cloud.attrHi;
       }
       cells.r.hidden = !mat;
+      host.hidden = !cloud && !mat;
       if (mat) {
         const where = mat.layer < 0 ? '' : ` layer ${mat.layer}`;
         cells.t.textContent = `cells: ${FIELD_TEXT[field] ?? field}, scale per tensor (${mat.name}${where} shown)`;

@@ -201,7 +201,10 @@ export function createNetworkModel() {
       for (const [key, m] of meshes) {
         if (!live.has(key)) { group.remove(m); m.userData.texture?.dispose(); m.material.dispose(); meshes.delete(key); }
       }
-      for (const s of slabs) s.visible = effects;
+      // A slab shows while its layer shows anything (and effects are on).
+      slabs.forEach((s, l) => {
+        s.visible = effects && [...meshes.values()].some((m) => m.visible && m.userData.layer === l);
+      });
       const sel = selected && meshes.get(`${selected.name}:${selected.layer}`);
       selBox.visible = !!(sel && sel.visible);
       if (selBox.visible) {

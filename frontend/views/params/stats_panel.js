@@ -49,6 +49,7 @@ function drawSpark(canvas, steps, values, label) {
   g.beginPath();
   for (let i = 0; i < n; i++) { if (i) g.lineTo(x(steps[i]), y(values[i])); else g.moveTo(x(steps[i]), y(values[i])); }
   g.stroke();
+  if (n === 1) { g.fillStyle = '#f0a640'; g.beginPath(); g.arc(x(steps[0]), y(values[0]), 2.5, 0, 2 * Math.PI); g.fill(); }
 }
 
 // Ridgelines: one histogram per refresh step, oldest at the back (top), newest in front (bottom).
