@@ -8,7 +8,7 @@
 //   {name: {x, w, h}} within a tower, cloudWte, cloudWpe, topY, box}
 // createNetworkModel() -> {object, layout, update(data, {visible(name, layer), cellStride,
 //   effects, selected, aspect}), meshes() (pickable planes; mesh.userData = {name, layer, rows,
-//   cols}), dispose()}
+//   cols}), highlight(item), dispose()}
 // Each matrix owns one DataTexture, rebuilt only when its displayed values change or the cell
 // stride (level of detail, R2.7) changes.
 import * as THREE from 'three';
@@ -134,6 +134,11 @@ export function createNetworkModel() {
   selBox.visible = false;
   selBox.renderOrder = 2;
   group.add(selBox);
+  // The hovered cell's outline, so the eye finds what the tooltip describes.
+  const hoverBox = new THREE.LineSegments(edges, selMaterial);
+  hoverBox.visible = false;
+  hoverBox.renderOrder = 3;
+  group.add(hoverBox);
   const meshes = new Map(); // `${name}:${layer}` -> mesh
   const slabs = [];
   let layout = networkLayout(0);
@@ -212,6 +217,19 @@ export function createNetworkModel() {
         selBox.position.z += 0.002;
         selBox.scale.set(sel.scale.x * 1.08 + 0.04, sel.scale.y * 1.04 + 0.04, 1);
       }
+    },
+    // Outlines cell (row, col) of a matrix ({name, layer, row, col} in grid indices), or nothing.
+    highlight(item) {
+      const m = item && meshes.get(`${item.name}:${item.layer}`);
+      hoverBox.visible = !!(m && m.visible && m.userData.rows > 0);
+      if (!hoverBox.visible) return;
+      const u = m.userData;
+      // Vectors stand upright: their channel is the row.
+      const rows = u.rows; const cols = u.cols;
+      const r = Math.min(rows - 1, item.row); const c = Math.min(cols - 1, item.col ?? 0);
+      const cw = m.scale.x / cols; const ch = m.scale.y / rows;
+      hoverBox.scale.set(Math.max(cw, 0.02), Math.max(ch, 0.02), 1);
+      hoverBox.position.set(m.position.x - m.scale.x / 2 + (c + 0.5) * cw, m.position.y + m.scale.y / 2 - (r + 0.5) * ch, m.position.z + 0.004);
     },
     meshes() { return [...meshes.values()].filter((m) => m.visible); },
     mesh(name, layer) { return meshes.get(`${name}:${layer}`); },

@@ -139,6 +139,7 @@ export function createParamsView(container, store) {
 
   function showHover(item, x, y) {
     const info = item && describeItem(data.frame, data.prevFrame, item);
+    net.highlight(info && item.name !== 'wte' && item.name !== 'wpe' ? item : null);
     if (!info) { hovered = null; tooltip.hide(); return null; }
     hovered = item; hoverXY = [x, y];
     const r = ui.overlay.getBoundingClientRect();
@@ -197,7 +198,7 @@ export function createParamsView(container, store) {
   // Pointer and keyboard.
   sc.controls.addEventListener('change', () => { cameraMoved = true; });
   const onMove = (e) => { pointer = [e.clientX, e.clientY]; };
-  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); };
+  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); net.highlight(null); };
   let downAt = null;
   const onDown = (e) => { downAt = [e.clientX, e.clientY]; };
   const onUp = (e) => guard.run(() => {
