@@ -104,15 +104,10 @@ std::string run_metadata_json(const TrainConfig& cfg, const std::string& config_
     return sb.GetString();
 }
 
-void HostParamReader::gather(const std::vector<uint64_t>& indices, float* values, float* grads) {
-    const float* p = model_.params();
-    const float* g = model_.grads();
-    const size_t n = indices.size();
-#pragma omp parallel for schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) {
-        values[i] = p[indices[i]];
-        grads[i] = g[indices[i]];
-    }
+std::unique_ptr<PendingCopy> HostParamReader::gather(const std::vector<uint64_t>& indices,
+                                                     float* values, float* grads) {
+    return model_.backend().gather_async(model_.params(), model_.grads(), indices.data(),
+                                         indices.size(), values, grads);
 }
 
 }  // namespace nanogpt

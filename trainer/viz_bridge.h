@@ -23,11 +23,13 @@ ModelDesc describe_model(const GPT2& model, const TokenDataset* train, const Tok
 std::string run_metadata_json(const TrainConfig& cfg, const std::string& config_toml,
                               const GPT2& model, const std::string& device);
 
-// Reads parameters and gradients of a GPT2 on the CPU backend (host memory).
+// Reads parameters and gradients of a GPT2 wherever its backend keeps them: a thin adapter
+// over Backend::gather_async (CPU: done on return; CUDA: a side-stream copy still in flight).
 class HostParamReader final : public ParamReader {
 public:
     explicit HostParamReader(GPT2& model) : model_(model) {}
-    void gather(const std::vector<uint64_t>& indices, float* values, float* grads) override;
+    std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>& indices, float* values,
+                                        float* grads) override;
 
 private:
     GPT2& model_;

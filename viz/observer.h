@@ -1,7 +1,7 @@
 // observer.h: the one interface between the trainer and everything that watches it.
 //
 // The trainer calls these from its own thread; every call returns at once (a copy into a
-// preallocated buffer at most). It never learns how parameters are drawn, stored or sent.
+// preallocated buffer, or a device copy queued, at most). It never learns how parameters are drawn, stored or sent.
 // With --viz-off there is no observer at all, so the training step does no viz work.
 #pragma once
 #include <cstdint>
@@ -33,15 +33,22 @@ struct ModelDesc {
 struct StepMetrics {
     int step = 0;
     std::optional<float> train_loss, val_loss, lr, grad_norm, ms, tokens_per_s;
+    // Model FLOPs utilisation: achieved / peak FLOP/s (trainer/mfu.h); absent when the
+    // device's peak is not known.
+    std::optional<float> mfu;
 };
 
-// Reads parameters and gradients where the backend keeps them. CPU: plain loads; a device
-// backend gathers on a side stream into pinned memory.
+// Reads parameters and gradients where the backend keeps them. CPU: plain loads, done on
+// return; CUDA: a gather on a side stream into pinned memory, still in flight on return.
 class ParamReader {
 public:
     virtual ~ParamReader() = default;
-    // values[i] = params[indices[i]], grads[i] = grads[indices[i]].
-    virtual void gather(const std::vector<uint64_t>& indices, float* values, float* grads) = 0;
+    // Queues values[i] = params[indices[i]], grads[i] = grads[indices[i]] and returns at once.
+    // The arrays hold the values only after the returned copy's wait(), which the reader of the
+    // values calls (the viz worker thread), never the training thread. indices, values and
+    // grads must stay alive until then.
+    virtual std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>& indices,
+                                                float* values, float* grads) = 0;
 };
 
 // A sample the observer wants at this step: the trainer passes `stats` to the optimizer
@@ -61,7 +68,8 @@ public:
     // A request when a sample is due at `step` (the state after `step` optimizer updates) and a
     // buffer is free; null otherwise (a skipped sample is counted, never waited for).
     virtual SampleRequest* sample_due(int step) = 0;
-    // Completes the request after the optimizer step: copies the watched values and gradients.
+    // Completes the request after the optimizer step: queues the copy of the watched values and
+    // gradients (ParamReader::gather) and returns; the copy is waited for on the viz thread.
     virtual void sample_ready(SampleRequest* request, ParamReader& reader) = 0;
     virtual void run_finished(const std::string& status) = 0;
     // The dashboard's address, for the start-up line ("" when not serving).

@@ -54,9 +54,12 @@ void opt_float(Writer& w, const char* key, const std::optional<float>& v) {
 }
 
 // A sample buffer: the request the trainer fills, and the gathered values and gradients.
+// `pending` is the copy into values/grads, queued on the training thread and waited for on the
+// viz thread: until it is waited for, values and grads must not be read.
 struct SampleSlot {
     SampleRequest request;
     std::vector<float> values, grads;
+    std::unique_ptr<PendingCopy> pending;
     std::atomic<bool> busy{false};
 };
 
@@ -161,6 +164,17 @@ struct VizObserver::Impl {
 
     void handle(SampleItem& s) {
         SampleSlot& slot = *s.slot;
+        // The copy queued by the training thread lands here, on the viz thread (a device
+        // backend: its event is waited for, then the pinned buffer is copied out).
+        try {
+            if (slot.pending) slot.pending->wait();
+            slot.pending.reset();
+        } catch (const std::exception& e) {
+            slot.pending.reset();
+            failure("gather", e.what());
+            slot.busy = false;
+            return;
+        }
         try {
             fault("build");
             auto t0 = std::chrono::steady_clock::now();
@@ -342,6 +356,7 @@ void VizObserver::step_finished(const StepMetrics& s) {
                         opt_float(w, "grad_norm", s.grad_norm);
                         opt_float(w, "ms", s.ms);
                         opt_float(w, "tokens_per_s", s.tokens_per_s);
+                        opt_float(w, "mfu", s.mfu);
                     }),
                     true, s.step, false}))
         m.dropped++;
@@ -390,16 +405,19 @@ void VizObserver::sample_ready(SampleRequest* request, ParamReader& reader) {
     for (SampleSlot& s : m.slots)
         if (&s.request == request) slot = &s;
     if (!slot) return;
+    // Only queues the copy: the viz worker waits for it (handle(SampleItem)).
     try {
         m.fault("gather");
-        reader.gather(m.plan.indices, slot->values.data(), slot->grads.data());
+        slot->pending = reader.gather(m.plan.indices, slot->values.data(), slot->grads.data());
     } catch (const std::exception& e) {
         m.failure("gather", e.what());
+        slot->pending.reset();
         slot->busy = false;
         return;
     }
     if (!m.push(SampleItem{slot})) {
         m.skipped++;
+        slot->pending.reset();  // abandoned unread: a device copy may finish, nobody reads it
         slot->busy = false;
     }
 }

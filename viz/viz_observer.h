@@ -1,9 +1,10 @@
 // viz_observer.h: the dashboard's side of training: samples parameters, projects and encodes
 // frames, records the run, serves it live. make_viz_observer is all the trainer calls.
 //
-// Threads: the training thread only copies (sample_ready gathers into one of two preallocated
-// buffers; metrics and events go into a bounded queue). One viz worker thread does the rest:
-// projection, encoding, disk (RunStore), and hands messages to the hub's I/O thread. Any
+// Threads: the training thread only queues (sample_ready asks the ParamReader for a copy into
+// one of two preallocated buffers and does not wait for it; metrics and events go into a
+// bounded queue). One viz worker thread does the rest: waits for the copy to land, projection,
+// encoding, disk (RunStore), and hands messages to the hub's I/O thread. Any
 // failure in the worker is caught, logged once per place with context, counted, and that
 // part degrades (e.g. the store is switched off); training never waits and never stops.
 #pragma once

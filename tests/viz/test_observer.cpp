@@ -1,14 +1,20 @@
 // test_observer.cpp: the viz observer as the trainer drives it: frames hold the watched values,
-// and failures anywhere in viz (a throwing sampler, frame building, an unwritable runs
-// directory) are counted and logged while "training" goes on.
+// failures anywhere in viz (a throwing sampler, frame building, an unwritable runs directory)
+// are counted and logged while "training" goes on, and the copy of the watched values is only
+// queued by the training thread and waited for by the viz thread (as a GPU copy would be).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <chrono>
+#include <climits>
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "common/file_io.h"
 #include "viz/frame.h"
@@ -56,11 +62,16 @@ struct FakeModel : ParamReader {
             grads[i] = std::cos(0.02f * i - 0.1f * s) * 0.01f;
         }
     }
-    void gather(const std::vector<uint64_t>& idx, float* v, float* g) override {
+    // Done on return, as the CPU backend.
+    struct Done : PendingCopy {
+        void wait() override {}
+    };
+    std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>& idx, float* v, float* g) override {
         for (size_t i = 0; i < idx.size(); i++) {
             v[i] = params[idx[i]];
             g[i] = grads[idx[i]];
         }
+        return std::make_unique<Done>();
     }
     size_t slabs() const {
         size_t n = 0;
@@ -83,6 +94,77 @@ void train(VizObserver& obs, FakeModel& m, int steps) {
         sm.train_loss = 3.0f - 0.01f * s;
         obs.step_finished(sm);
     }
+}
+
+// A device-like reader: gather() takes the values at call time (as a GPU copy into pinned memory
+// would) and returns at once; wait() delivers them into the caller's arrays only after the
+// test releases that copy. A wait() on the thread that called gather() (the training thread)
+// is recorded and returns at once instead of blocking, so a wrong implementation fails the
+// test instead of hanging it.
+struct GatedReader : ParamReader {
+    FakeModel& model;
+    std::mutex mu;
+    std::condition_variable cv;
+    int issued = 0, released = 0, waits_entered = 0, waits_on_training_thread = 0;
+    std::thread::id training_thread = std::this_thread::get_id();
+
+    explicit GatedReader(FakeModel& m) : model(m) {}
+
+    struct Copy : PendingCopy {
+        GatedReader* r;
+        int index;
+        std::vector<float> v, g;
+        float *dst_v, *dst_g;
+        void wait() override {
+            std::unique_lock<std::mutex> lock(r->mu);
+            if (std::this_thread::get_id() == r->training_thread) {
+                r->waits_on_training_thread++;
+                return;
+            }
+            r->waits_entered++;
+            r->cv.notify_all();
+            r->cv.wait(lock, [&] { return r->released > index; });
+            std::copy(v.begin(), v.end(), dst_v);
+            std::copy(g.begin(), g.end(), dst_g);
+        }
+    };
+    std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>& idx, float* v, float* g) override {
+        auto c = std::make_unique<Copy>();
+        c->r = this;
+        std::lock_guard<std::mutex> lock(mu);
+        c->index = issued++;
+        for (uint64_t i : idx) {
+            c->v.push_back(model.params[i]);
+            c->g.push_back(model.grads[i]);
+        }
+        c->dst_v = v;
+        c->dst_g = g;
+        return c;
+    }
+    void release(int n) {
+        std::lock_guard<std::mutex> lock(mu);
+        released = std::max(released, n);
+        cv.notify_all();
+    }
+    // Deadlock guard only (a wrong observer never waits): not a timing assertion.
+    bool wait_until_entered(int n) {
+        std::unique_lock<std::mutex> lock(mu);
+        return cv.wait_for(lock, std::chrono::seconds(60), [&] { return waits_entered >= n; });
+    }
+    int entered() {
+        std::lock_guard<std::mutex> lock(mu);
+        return waits_entered;
+    }
+};
+
+// Releases every copy when a test ends early, so the observer's worker can finish.
+struct ReleaseAll {
+    GatedReader& r;
+    ~ReleaseAll() { r.release(INT_MAX); }
+};
+
+void fill_stats(SampleRequest* r) {
+    for (auto& st : r->stats) { st.count = 10; st.sum = 1; st.sumsq = 2; st.min = -1; st.max = 1; }
 }
 
 std::vector<std::string> frame_files(const std::string& run_dir) {
@@ -226,6 +308,138 @@ TEST(VizObserver, BusyBuffersSkipSamplesInsteadOfWaiting) {
     obs.sample_ready(b, m);
     obs.run_finished("finished");
     EXPECT_EQ(obs.counters().frames, 2u);
+}
+
+}  // namespace
+
+namespace {
+
+// ln2w of layer 1 in a frame (a vector: every value is shown, quantised to 8 bits).
+std::vector<float> ln2w_layer1(const Frame& f) {
+    for (const FrameTensor& t : f.tensors)
+        if (t.name == "ln2w" && t.field == "value" && t.layer == 1) return t.data;
+    return {};
+}
+
+TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
+    TempDir dir;
+    VizOptions o;
+    o.serve = false;
+    o.runs_dir = dir.path;
+    o.session = "h1";
+    o.interval = 1;
+    FakeModel m;
+    GatedReader reader(m);
+    VizObserver obs(o);
+    ReleaseAll guard{reader};
+    obs.run_started(m.desc, "{}");
+
+    m.step(1);
+    const std::vector<float> at_gather = m.params;
+    SampleRequest* r = obs.sample_due(1);
+    ASSERT_NE(r, nullptr);
+    fill_stats(r);
+    obs.sample_ready(r, reader);  // returns with the copy still held back
+    EXPECT_EQ(reader.waits_on_training_thread, 0) << "the training thread waited for the copy";
+
+    // (b) the worker waits for the copy, and builds nothing until it has landed.
+    ASSERT_TRUE(reader.wait_until_entered(1)) << "the viz worker never waited for the copy";
+    m.step(50);  // training moves on; the frame must show what the copy delivered
+    EXPECT_EQ(obs.counters().frames, 0u);
+    reader.release(1);
+    obs.drain();
+    EXPECT_EQ(obs.counters().frames, 1u);
+    EXPECT_EQ(obs.counters().errors, 0u);
+    obs.run_finished("finished");
+
+    auto files = frame_files(dir.path + "/h1");
+    ASSERT_EQ(files.size(), 1u);
+    std::vector<float> shown = ln2w_layer1(decode_frame(read_file(files[0])));
+    ASSERT_EQ(shown.size(), 16u);
+    const TensorDesc& d = m.desc.tensors[8];  // ln2w
+    float moved = 0;
+    for (int c = 0; c < 16; c++) {
+        EXPECT_NEAR(shown[c], at_gather[d.offset + 16 + c], 1.0 / 127 + 1e-6) << "channel " << c;
+        moved = std::max(moved, std::fabs(at_gather[d.offset + 16 + c] - m.params[d.offset + 16 + c]));
+    }
+    EXPECT_GT(moved, 0.1f) << "the test needs values that moved after the gather";
+}
+
+TEST(VizObserverHandOff, BothSlotsInFlightSkipTheNextSampleWithoutWaiting) {
+    TempDir dir;
+    VizOptions o;
+    o.serve = false;
+    o.runs_dir = dir.path;
+    o.session = "h2";
+    o.interval = 1;
+    FakeModel m;
+    GatedReader reader(m);
+    VizObserver obs(o);
+    ReleaseAll guard{reader};
+    obs.run_started(m.desc, "{}");
+
+    for (int step = 1; step <= 2; step++) {
+        m.step(step);
+        SampleRequest* r = obs.sample_due(step);
+        ASSERT_NE(r, nullptr) << "step " << step;
+        fill_stats(r);
+        obs.sample_ready(r, reader);
+    }
+    ASSERT_TRUE(reader.wait_until_entered(1));
+    // (c) both slots hold copies that have not landed: the next sample is skipped and counted.
+    EXPECT_EQ(obs.sample_due(3), nullptr);
+    EXPECT_EQ(obs.counters().skipped_samples, 1u);
+    EXPECT_EQ(obs.counters().frames, 0u);
+    EXPECT_EQ(reader.entered(), 1) << "copies are waited for one at a time, in order";
+    EXPECT_EQ(reader.waits_on_training_thread, 0);
+
+    reader.release(2);
+    obs.drain();
+    EXPECT_EQ(obs.counters().frames, 2u);
+    // Slots free again: the next sample is taken.
+    SampleRequest* r = obs.sample_due(4);
+    ASSERT_NE(r, nullptr);
+    fill_stats(r);
+    obs.sample_ready(r, reader);
+    reader.release(3);
+    obs.drain();
+    obs.run_finished("finished");
+    EXPECT_EQ(obs.counters().frames, 3u);
+    EXPECT_EQ(obs.counters().skipped_samples, 1u);
+    EXPECT_EQ(obs.counters().errors, 0u);
+    EXPECT_EQ(reader.waits_on_training_thread, 0);
+}
+
+TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
+    struct Failing : ParamReader {
+        struct Copy : PendingCopy {
+            void wait() override { throw std::runtime_error("injected copy failure"); }
+        };
+        std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>&, float*, float*) override {
+            return std::make_unique<Copy>();
+        }
+    } reader;
+    TempDir dir;
+    VizOptions o;
+    o.serve = false;
+    o.runs_dir = dir.path;
+    o.interval = 1;
+    FakeModel m;
+    VizObserver obs(o);
+    obs.run_started(m.desc, "{}");
+    testing::internal::CaptureStderr();
+    for (int step = 1; step <= 4; step++) {
+        SampleRequest* r = obs.sample_due(step);
+        ASSERT_NE(r, nullptr) << "a failed copy must free its slot";
+        fill_stats(r);
+        obs.sample_ready(r, reader);
+        obs.drain();
+    }
+    obs.run_finished("finished");
+    std::string log = testing::internal::GetCapturedStderr();
+    EXPECT_NE(log.find("injected copy failure"), std::string::npos);
+    EXPECT_EQ(obs.counters().errors, 4u);
+    EXPECT_EQ(obs.counters().frames, 0u);
 }
 
 }  // namespace
