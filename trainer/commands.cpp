@@ -34,7 +34,7 @@ void add_train_command(CLI::App& app) {
 
 namespace {
 struct EvalArgs {
-    std::string model, data, device = "auto";
+    std::string model, data, device = "auto", precision = "bf16";
     int batch_size = 4, seq_len = 64, max_batches = 0, threads = 0;
 };
 }  // namespace
@@ -48,6 +48,7 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--seq-len,--seq_len", a->seq_len, "sequence length (T)")->capture_default_str();
     cmd->add_option("--max-batches,--max_batches", a->max_batches, "batches to read (0: the whole shard)")->capture_default_str();
     cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+    cmd->add_option("--precision", a->precision, "fp32 | tf32 | bf16 on CUDA (the CPU is always fp32)")->capture_default_str();
     cmd->add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
     cmd->callback([a]() {
         if (a->batch_size <= 0 || a->seq_len <= 0 || a->max_batches < 0)
@@ -61,7 +62,7 @@ void add_eval_command(CLI::App& app) {
         if (data.max_token() >= mf.config.vocab_size)
             throw Error("shard '" + a->data + "' has token " + std::to_string(data.max_token()) +
                         " outside the model's vocabulary (V=" + std::to_string(mf.config.vocab_size) + ")");
-        auto backend = make_backend(a->device);
+        auto backend = make_backend(a->device, a->precision);
         GPT2 model(*backend, mf.config);
         model.load_params(mf.params);
         std::vector<int> x, y;
@@ -84,7 +85,7 @@ void add_eval_command(CLI::App& app) {
 
 namespace {
 struct SampleArgs {
-    std::string model, data_dir, prompt, device = "auto";
+    std::string model, data_dir, prompt, device = "auto", precision = "bf16";
     int num_tokens = 256, top_k = 200, threads = 0;
     float temperature = 0.8f;
     uint64_t seed = 1337;
@@ -122,6 +123,7 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--top-k,--top_k", a->top_k, "sample among the k most likely (0: all)")->capture_default_str();
     cmd->add_option("--seed", a->seed, "random seed")->capture_default_str();
     cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+    cmd->add_option("--precision", a->precision, "fp32 | tf32 | bf16 on CUDA (the CPU is always fp32)")->capture_default_str();
     cmd->add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
     cmd->callback([a]() {
         if (a->num_tokens < 0 || a->top_k < 0 || !(a->temperature > 0.0f))
@@ -132,7 +134,7 @@ void add_sample_command(CLI::App& app) {
         if (dir.empty())
             throw Error("no tokenizer to decode with", "pass --data-dir DIR (the directory nanogpt prepare wrote)");
         std::unique_ptr<Tokenizer> tok = load_tokenizer(dir);
-        auto backend = make_backend(a->device);
+        auto backend = make_backend(a->device, a->precision);
         GPT2 model(*backend, mf.config);
         model.load_params(mf.params);
         std::vector<int> prompt;

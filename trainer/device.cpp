@@ -2,14 +2,59 @@
 
 #include "common/error.h"
 #include "kernels/cpu/cpu_backend.h"
+#ifdef NANOGPT_HAS_CUDA
+#include "kernels/cuda/cuda_backend.h"
+#endif
 
 namespace nanogpt {
 
-std::unique_ptr<Backend> make_backend(const std::string& device) {
-    if (device == "cpu" || device == "auto") return std::make_unique<CpuBackend>();
+namespace {
+void check_precision(const std::string& precision) {
+    if (precision != "fp32" && precision != "tf32" && precision != "bf16")
+        throw Error("unknown precision '" + precision + "'", "use fp32, tf32 or bf16");
+}
+}  // namespace
+
+bool built_with_cuda() {
+#ifdef NANOGPT_HAS_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision) {
+    check_precision(precision);
+    if (device != "auto" && device != "cpu" && device != "cuda")
+        throw Error("unknown device '" + device + "'", "use auto, cpu or cuda");
+#ifdef NANOGPT_HAS_CUDA
+    if (device == "cuda" || device == "auto") {
+        const int gpus = cuda_device_count();
+        if (gpus > 0) return std::make_unique<CudaBackend>(parse_precision(precision), 0);
+        if (device == "cuda")
+            throw Error("no CUDA device found",
+                        "check nvidia-smi and the driver (and CUDA_VISIBLE_DEVICES), or use --device cpu");
+    }
+#else
     if (device == "cuda")
-        throw Error("this build has no CUDA backend yet", "use --device cpu (or auto)");
-    throw Error("unknown device '" + device + "'", "use auto, cpu or cuda");
+        throw Error("this build has no CUDA backend",
+                    "rebuild with nvcc installed (cmake -DNANOGPT_CUDA=ON), or use --device cpu");
+#endif
+    return std::make_unique<CpuBackend>();
+}
+
+std::string device_model_name(const Backend& backend) {
+#ifdef NANOGPT_HAS_CUDA
+    if (auto* cuda = dynamic_cast<const CudaBackend*>(&backend)) return cuda->device_name();
+#endif
+    return backend.name();
+}
+
+std::string effective_precision(const Backend& backend) {
+#ifdef NANOGPT_HAS_CUDA
+    if (auto* cuda = dynamic_cast<const CudaBackend*>(&backend)) return precision_name(cuda->precision());
+#endif
+    return "fp32";
 }
 
 }  // namespace nanogpt

@@ -53,7 +53,10 @@ void add_train_options(CLI::App& cmd, TrainConfig& c, std::string& config_path) 
     opt(cmd, "warmup_iters", c.warmup_iters, "linear warm-up steps");
     opt(cmd, "lr_decay_iters", c.lr_decay_iters, "step where the cosine decay reaches min_lr");
     opt(cmd, "min_lr", c.min_lr, "final learning rate");
-    opt(cmd, "device", c.device, "auto | cpu | cuda");
+    opt(cmd, "device", c.device, "auto (CUDA when a GPU is present, else the CPU) | cpu | cuda");
+    opt(cmd, "precision", c.precision,
+        "fp32 | tf32 | bf16: precision of the matrix products on CUDA (bf16: bf16 inputs, fp32 "
+        "accumulation and fp32 master weights). The CPU ignores it: it always computes in fp32");
     opt(cmd, "threads", c.threads, "CPU threads (0: all cores)");
     opt(cmd, "seed", c.seed, "seed for initialisation, batches and dropout");
     opt(cmd, "sample_interval", c.sample_interval, "print a text sample every N steps (0: at each evaluation)");
@@ -152,6 +155,8 @@ void TrainConfig::validate() const {
     need(warmup_iters >= 0, "warmup_iters", "must be >= 0");
     need(!decay_lr || lr_decay_iters > warmup_iters, "lr_decay_iters", "must be greater than warmup_iters");
     need(device == "auto" || device == "cpu" || device == "cuda", "device", "must be auto, cpu or cuda");
+    need(precision == "fp32" || precision == "tf32" || precision == "bf16", "precision",
+         "must be fp32, tf32 or bf16");
     need(threads >= 0, "threads", "must be >= 0");
     need(sample_interval >= 0, "sample_interval", "must be >= 0");
     need(sample_tokens >= 0, "sample_tokens", "must be >= 0");

@@ -43,6 +43,7 @@ struct TrainConfig {
     float min_lr = 6e-5f;
     // system
     std::string device = "auto";  // auto | cpu | cuda
+    std::string precision = "bf16";  // fp32 | tf32 | bf16: CUDA matrix products; the CPU is fp32
     int threads = 0;              // OpenMP threads; 0 = all cores
     uint64_t seed = 1337;
     // text samples during training
