@@ -10,7 +10,7 @@
 namespace nanogpt {
 
 namespace {
-constexpr const char* kHeader = "step,train_loss,val_loss,lr,grad_norm,ms,tokens_per_s\n";
+constexpr const char* kHeader = "step,train_loss,val_loss,lr,grad_norm,ms,tokens_per_s,mfu\n";
 }
 
 MetricsLog::MetricsLog(const std::string& path, int resume_step) : path_(path) {
@@ -45,6 +45,7 @@ void MetricsLog::write(const StepMetrics& r) {
     cell(r.grad_norm, "%.6f");
     cell(r.ms, "%.3f");
     cell(r.tokens_per_s, "%.1f");
+    cell(r.mfu, "%.4f");
     std::fputc('\n', f_);
     std::fflush(f_);
 }

@@ -1,8 +1,8 @@
 // metrics_log.h: <out_dir>/metrics.csv, one row per step, flushed as it is written so a killed
 // run keeps every finished step. Columns:
-//   step,train_loss,val_loss,lr,grad_norm,ms,tokens_per_s
+//   step,train_loss,val_loss,lr,grad_norm,ms,tokens_per_s,mfu
 // Empty cells where a value was not measured (val_loss between evaluations; the train columns
-// on the final evaluation-only row).
+// on the final evaluation-only row; mfu where the device's peak is unknown, e.g. the CPU).
 #pragma once
 #include <cstdio>
 #include <string>

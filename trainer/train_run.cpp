@@ -17,6 +17,7 @@
 #include "trainer/generate.h"
 #include "trainer/gpt2.h"
 #include "trainer/metrics_log.h"
+#include "trainer/mfu.h"
 #include "trainer/optimizer.h"
 #include "trainer/viz_bridge.h"
 
@@ -133,7 +134,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
     train_data.require_window(cfg.block_size);
     val_data.require_window(cfg.block_size);
 
-    auto backend = make_backend(cfg.device);
+    auto backend = make_backend(cfg.device, cfg.precision);
     GPT2 model(*backend, mc);
     if (from_file) model.load_params(init.params);
     else model.init_random(derive_seed(cfg.seed, kInit));
@@ -165,9 +166,19 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
 
     const int B = cfg.batch_size, T = cfg.block_size, accum = cfg.gradient_accumulation_steps;
     const double tokens_per_step = (double)B * T * accum;
-    std::printf("nanogpt train | device %s, %d threads | model %s, %.2fM parameters\n",
-                backend->name().c_str(), omp_get_max_threads(), mc.describe().c_str(),
-                model.num_params() / 1e6);
+    // MFU needs the card's peak at the precision the products run in (trainer/mfu.h).
+    const std::string device_model = device_model_name(*backend);
+    const std::string precision = effective_precision(*backend);
+    const std::optional<double> peak = peak_tflops(device_model, precision);
+    const double step_flops_per_token = flops_per_token(mc, T);
+    if (backend->name() == "cpu")
+        std::printf("nanogpt train | device cpu (fp32), %d threads | model %s, %.2fM parameters\n",
+                    omp_get_max_threads(), mc.describe().c_str(), model.num_params() / 1e6);
+    else
+        std::printf("nanogpt train | device %s (%s, %s, peak %s) | model %s, %.2fM parameters\n",
+                    backend->name().c_str(), device_model.c_str(), precision.c_str(),
+                    peak ? (std::to_string((int)*peak) + " TFLOP/s").c_str() : "unknown: no MFU",
+                    mc.describe().c_str(), model.num_params() / 1e6);
     std::printf("data %s: %zu train tokens, %zu val tokens | B=%d T=%d accumulation %d (%.0f tokens/step)\n",
                 data_dir.c_str(), train_data.size(), val_data.size(), B, T, accum, tokens_per_step);
     if (start_step > 0) std::printf("resuming from %s at step %d\n", model_path.c_str(), start_step);
@@ -270,6 +281,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         row.grad_norm = norm;
         row.ms = (float)ms;
         row.tokens_per_s = (float)(tokens_per_step / (ms / 1000.0));
+        if (auto u = model_flops_utilisation(step_flops_per_token, *row.tokens_per_s, peak)) row.mfu = (float)*u;
         metrics.write(row);
         if (viz) viz->step_finished(row);
         summary.steps_run++;
@@ -277,8 +289,10 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         if (!std::isfinite(loss))
             std::printf("warning: loss is %f at step %d (diverged?)\n", loss, step);
         if (step % cfg.log_interval == 0) {
-            std::printf("step %5d/%d | loss %.4f | lr %.2e | norm %.4f | %.1f ms | %.0f tok/s\n", step,
+            std::printf("step %5d/%d | loss %.4f | lr %.2e | norm %.4f | %.1f ms | %.0f tok/s", step,
                         cfg.max_iters, loss, lr, norm, ms, *row.tokens_per_s);
+            if (row.mfu) std::printf(" | MFU %.1f%%", 100.0 * *row.mfu);
+            std::printf("\n");
             std::fflush(stdout);
         }
     }
