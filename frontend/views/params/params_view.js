@@ -9,7 +9,7 @@
 // every error in update() or in the render loop is caught and shown inside the container
 // (data-testid view-error, store.viewError); nothing is thrown to the caller (R6.5).
 // Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError.
-import { buildLayout } from './layout.js';
+import { buildLayout, el } from './layout.js';
 import { createScene } from './scene.js';
 import { createDisplayData, matScale } from './display_data.js';
 import { createEmbeddingCloud } from './embedding_cloud.js';
@@ -77,6 +77,7 @@ export function createParamsView(container, store) {
   const gov = createGovernor({ target: 30, levels: LEVELS });
   const picker = createPicker({ camera: sc.camera, canvas: sc.canvas, clouds: [{ name: 'wte', view: wte }, { name: 'wpe', view: wpe }], network: net });
   const unbind = bindSelects(ui, store);
+  ui.overlay.append(el('div', { class: 'pv-help' }, 'drag: orbit · scroll: zoom · right-drag: pan · hover: values · click: select tensor · n / p: step through items'));
 
   let visibleKeys = new Set();
   let lastT = null;
@@ -207,7 +208,20 @@ export function createParamsView(container, store) {
     const item = pickAt(e.clientX, e.clientY);
     if (item) store.set({ selected: { name: item.name, layer: item.layer } });
   });
-  const onKey = (e) => { if (e.key === 'Escape') { store.set({ selected: null }); tooltip.hide(); } };
+  // Keyboard: n / p step the tooltip through visible items, Enter selects the shown tensor,
+  // Escape clears; arrow keys pan (OrbitControls).
+  let keyIndex = -1;
+  const onKey = (e) => guard.run(() => {
+    if (e.key === 'Escape') { store.set({ selected: null }); tooltip.hide(); net.highlight(null); hovered = null; return; }
+    if (e.key === 'Enter' && hovered) { store.set({ selected: { name: hovered.name, layer: hovered.layer } }); return; }
+    if (e.key !== 'n' && e.key !== 'p') return;
+    sc.scene.updateMatrixWorld();
+    const items = picker.candidates(40);
+    if (!items.length) return;
+    keyIndex = (keyIndex + (e.key === 'n' ? 1 : -1) + items.length) % items.length;
+    const it = items[keyIndex];
+    showHover(it, it.x, it.y);
+  });
   sc.canvas.addEventListener('pointermove', onMove);
   sc.canvas.addEventListener('pointerleave', onLeave);
   sc.canvas.addEventListener('pointerdown', onDown);

@@ -41,7 +41,7 @@ export function createScene(stage) {
   canvas.setAttribute('data-view', '3d');
   canvas.setAttribute('tabindex', '0');
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', '3D view of the model parameters: token embeddings at the bottom, one slab per layer above. Drag to orbit, scroll to zoom, right-drag to pan; values are in the tooltips.');
+  canvas.setAttribute('aria-label', '3D view of the model parameters: token embeddings at the bottom, one slab per layer above. Drag to orbit, scroll to zoom, right-drag or arrow keys to pan; keys n and p step the tooltip through the items, Enter selects, Escape clears.');
   stage.prepend(canvas);
 
   const scene = new THREE.Scene();
