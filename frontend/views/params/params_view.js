@@ -197,7 +197,9 @@ export function createParamsView(container, store) {
   });
 
   // Pointer and keyboard.
+  let userMoved = false; // until the user moves the camera, resizes re-frame the model
   sc.controls.addEventListener('change', () => { cameraMoved = true; });
+  sc.controls.addEventListener('start', () => { userMoved = true; });
   const onMove = (e) => { pointer = [e.clientX, e.clientY]; };
   const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); net.highlight(null); };
   let downAt = null;
@@ -227,7 +229,7 @@ export function createParamsView(container, store) {
   sc.canvas.addEventListener('pointerdown', onDown);
   sc.canvas.addEventListener('pointerup', onUp);
   sc.canvas.addEventListener('keydown', onKey);
-  ui.reset.addEventListener('click', () => { sc.resetView(); cameraMoved = true; });
+  ui.reset.addEventListener('click', () => { sc.resetView(); userMoved = false; cameraMoved = true; });
 
   const offs = [
     store.on('filters', () => guard.run(refreshVisibility)),
@@ -261,7 +263,11 @@ export function createParamsView(container, store) {
       });
     },
     resize() {
-      guard.run(() => { sc.resize(); cameraMoved = true; if (data.frame) sc.frameBox(net.layout.box); });
+      guard.run(() => {
+        sc.resize();
+        cameraMoved = true;
+        if (data.frame) { sc.frameBox(net.layout.box); if (!userMoved) sc.resetView(); }
+      });
     },
     snapshot() {
       return guard.run(() => {
