@@ -81,6 +81,14 @@ try {
   });
   const webgl = await page.evaluate(() => !!document.createElement('canvas').getContext('webgl2'));
   const cdp = await page.context().newCDPSession(page);
+  // Main-thread time by kind (seconds, cumulative): where the time between animation frames goes.
+  await cdp.send('Performance.enable');
+  const busy = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const get = (n) => metrics.find((m) => m.name === n)?.value ?? 0;
+    return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration') + get('RecalcStyleDuration') };
+  };
+  let lastBusy = await busy();
 
   const heapAfterGc = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
@@ -99,9 +107,9 @@ try {
   let last = await page.evaluate(() => ({ raf: window.__bench.raf, received: window.__bench.received, t: performance.now() }));
   let heapFirst = null;
   const rows = [];
-  const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+  const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');  // null, NaN: '-'
   console.log(`replaying ${server.frameCount} frames of ${runDir} at ${rate}/s for ${minutes} min; tab ${arg.tab}; WebGL ${webgl}`);
-  console.log('  min | rAF fps | page fps | quality | frames/s in | to store ms p50/p95 | to draw ms p50/p95 | heap MB');
+  console.log('  min | rAF fps | page fps | quality | frames/s in | to store ms p50/p95 | to draw ms p50/p95 | heap MB | busy (script, layout)');
   while ((Date.now() - t0) / 60000 < minutes) {
     const elapsedMin = (Date.now() - t0) / 60000;
     const wait = Math.min(sampleEvery * 1000, (minutes - elapsedMin) * 60000);
@@ -115,25 +123,33 @@ try {
     });
     const dt = (now.t - last.t) / 1000;
     const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    const b = await busy();
+    const share = (k) => (b[k] - lastBusy[k]) / dt;
+    const mainThread = { task: share('task'), script: share('script'), layout: share('layout') };
+    lastBusy = b;
     const m = (Date.now() - t0) / 60000;
     const sample = {
-      minute: m, rafFps: (now.raf - last.raf) / dt, pageFps: now.fpsText ? Number((now.fpsText.match(/[\d.]+/) ?? [])[0]) : null,
+      minute: m, rafFps: (now.raf - last.raf) / dt, pageFps: Number((now.fpsText?.match(/[\d.]+/) ?? [])[0] ?? NaN),
       fpsText: now.fpsText, quality: now.quality, framesPerS: (now.received - last.received) / dt, step: now.step,
       toStoreP50: pct(now.toStore, 0.5), toStoreP95: pct(now.toStore, 0.95),
-      toDrawP50: pct(now.toDraw, 0.5), toDrawP95: pct(now.toDraw, 0.95), heapMB: usedSize / 2 ** 20,
+      toDrawP50: pct(now.toDraw, 0.5), toDrawP95: pct(now.toDraw, 0.95), heapMB: usedSize / 2 ** 20, mainThread,
     };
     samples.push(sample);
     last = now;
     if (!heapFirst && m >= first) heapFirst = { minute: m, ...(await heapAfterGc()) };
     const row = `${fmt(m).padStart(5)} | ${fmt(sample.rafFps).padStart(7)} | ${String(sample.pageFps ?? '-').padStart(8)} | ` +
       `${String(JSON.stringify(sample.quality) ?? '-').padStart(7)} | ${fmt(sample.framesPerS).padStart(11)} | ` +
-      `${fmt(sample.toStoreP50)} / ${fmt(sample.toStoreP95)} | ${fmt(sample.toDrawP50)} / ${fmt(sample.toDrawP95)} | ${fmt(sample.heapMB)}`;
+      `${fmt(sample.toStoreP50)} / ${fmt(sample.toStoreP95)} | ${fmt(sample.toDrawP50)} / ${fmt(sample.toDrawP95)} | ${fmt(sample.heapMB)} | ` +
+      `${fmt(100 * mainThread.task, 0)}% (${fmt(100 * mainThread.script, 0)}%, ${fmt(100 * mainThread.layout, 0)}%)`;
     rows.push(row);
     console.log(row);
   }
   const heapLast = { minute: (Date.now() - t0) / 60000, ...(await heapAfterGc()) };
   const steady = samples.filter((s) => s.minute > 0.5);
-  const mean = (k) => steady.reduce((a, s) => a + (Number.isFinite(s[k]) ? s[k] : 0), 0) / Math.max(steady.filter((s) => Number.isFinite(s[k])).length, 1);
+  const mean = (k) => {
+    const xs = steady.map((s) => s[k]).filter(Number.isFinite);
+    return xs.length ? xs.reduce((a, x) => a + x, 0) / xs.length : null;
+  };
   const result = {
     when: new Date().toISOString(), runDir, rate, minutes, tab: arg.tab, webgl,
     frameBytes: server.frameBytes, framesSent: server.stats.sent, framesDropped: server.stats.dropped,
