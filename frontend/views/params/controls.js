@@ -3,7 +3,7 @@
 // (R6.5: an error is shown in the view, stored as viewError, and never thrown to the caller).
 // bindSelects(ui, store) -> unsubscribe
 // createGuard(ui, store) -> {run(fn, ...args) -> result | undefined, ok() (clears the shown error)}
-// showFps(ui, store, governor, nowMs) (throttled: the text and the store change twice a second)
+// showFps(ui, store, governor, nowMs, levels, idle) (throttled: the text and the store change twice a second)
 
 export function bindSelects(ui, store) {
   const s = store.get();
@@ -47,11 +47,13 @@ export function createGuard(ui, store) {
   };
 }
 
-export function showFps(ui, store, gov, nowMs, levels) {
+// `idle`: nothing needed drawing; the figure is then the rate of the last frames drawn.
+export function showFps(ui, store, gov, nowMs, levels, idle = false) {
   if (nowMs - (ui.fpsShownAt ?? 0) < 500) return;
   ui.fpsShownAt = nowMs;
   const fps = Math.round(gov.fps);
-  ui.fps.textContent = `${fps} fps · quality ${gov.level + 1}/${levels}`;
+  ui.fps.textContent = `${fps} fps · quality ${gov.level + 1}/${levels}${idle ? ' · idle' : ''}`;
+  ui.fps.dataset.idle = String(idle);
   ui.fps.dataset.fps = String(fps);
   ui.fps.dataset.level = String(gov.level);
   const s = store.get();

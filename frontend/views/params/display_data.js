@@ -19,6 +19,7 @@
 import { createTween, sample, ease } from '../../render/tween.js';
 
 export const TWEEN_MS = 450;
+const MIN_TWEEN_MS = 120;
 export const GRID_NAMES = ['qkvw', 'attprojw', 'fcw', 'fcprojw'];
 export const VECTOR_NAMES = ['ln1w', 'ln1b', 'ln2w', 'ln2b', 'lnfw', 'lnfb'];
 export const CLOUD_NAMES = ['wte', 'wpe'];
@@ -41,11 +42,14 @@ export function absPercentile(values, p) {
 function makeTrack(n) {
   return { shown: new Float32Array(n), target: new Float32Array(n), tween: null };
 }
+// Tween length: TWEEN_MS, shortened when frames arrive faster (so a fast replay does not keep
+// the picture in constant motion, and each frame is seen at rest for a moment).
+let tweenMs = TWEEN_MS;
 function retarget(track, nowMs, snap) {
   if (snap) { track.shown.set(track.target); track.tween = null; return; }
   // createTween copies `shown` (where the picture is now) and reads `target` by reference; the
   // target is only rewritten together with a new tween, so an old tween never sees it change.
-  track.tween = createTween(track.shown, track.target, TWEEN_MS, easeInOut, nowMs);
+  track.tween = createTween(track.shown, track.target, tweenMs, easeInOut, nowMs);
 }
 function advance(track, nowMs) {
   if (!track.tween) return false;
@@ -72,6 +76,7 @@ export function createDisplayData() {
   let frame = null;
   let prevFrame = null;
   let opts = { field: 'value', colorBy: 'frequency' };
+  let lastFrameMs = -Infinity;
 
   function setMat(map, name, layer, rows, cols, nowMs, snapAll) {
     const d = fieldData(frame, prevFrame, name, layer, opts.field);
@@ -192,6 +197,9 @@ export function createDisplayData() {
     get prevFrame() { return prevFrame; },
     get options() { return opts; },
     setFrame(f, prev, o, nowMs) {
+      const gap = nowMs - lastFrameMs;
+      lastFrameMs = nowMs;
+      tweenMs = Math.max(MIN_TWEEN_MS, Math.min(TWEEN_MS, 0.7 * gap));
       // A frame of another model shape (another session) snaps instead of tweening.
       const snap = !frame || !f || frame.model?.C !== f.model?.C || frame.model?.L !== f.model?.L;
       frame = f; prevFrame = prev ?? null;
@@ -200,6 +208,7 @@ export function createDisplayData() {
     },
     setOptions(o, nowMs) {
       opts = { ...opts, ...o };
+      tweenMs = TWEEN_MS;
       rebuild(nowMs, false);
     },
     tick(nowMs) {

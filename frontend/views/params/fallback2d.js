@@ -16,6 +16,14 @@ import { fillDiverging, fillSequential } from '../../render/colormap.js';
 import { createGovernor, DEFAULT_LEVELS } from '../../render/quality.js';
 
 const BG = '#11151c';
+const BUCKETS = 32;
+const BUCKET_COLORS = Array.from({ length: BUCKETS }, (_, b) => {
+  const [r, g, b2] = fillSequential([(b + 0.5) / BUCKETS], 0, 1);
+  return `rgb(${r * 255 | 0}, ${g * 255 | 0}, ${b2 * 255 | 0})`;
+});
+const bucketLen = new Int32Array(BUCKETS);
+const bucketStart = new Int32Array(BUCKETS);
+let bucketIdx = new Int32Array(0);
 const COLS = [['ln1w', 0.14], ['ln1b', 0.14], ['qkvw', 1], ['attprojw', 1], ['ln2w', 0.14], ['ln2b', 0.14], ['fcw', 1], ['fcprojw', 1]];
 const HEADER = { qkvw: 'qkvw', attprojw: 'attn proj', fcw: 'fc', fcprojw: 'fc proj', ln1w: 'ln1', ln2w: 'ln2' };
 
@@ -29,7 +37,8 @@ export function createParamsView2D(container, store, { reason } = {}) {
     'aria-label': '2D view of the model parameters: embedding scatter on the left, weight heatmaps per layer on the right; values are in the tooltips.' });
   ui.stage.prepend(canvas);
   ui.reset.textContent = 'reset view';
-  const g = canvas.getContext('2d');
+  // CPU raster: software GL (no GPU, the usual reason for this view) draws paths far slower.
+  const g = canvas.getContext('2d', { willReadFrequently: true });
   const guard = createGuard(ui, store);
   const data = createDisplayData();
   const tooltip = createTooltip(ui.overlay);
@@ -39,11 +48,12 @@ export function createParamsView2D(container, store, { reason } = {}) {
   const gov = createGovernor({ target: 30 });
   const unbind = bindSelects(ui, store);
   const scratch = document.createElement('canvas');
-  const sg = scratch.getContext('2d');
+  const sg = scratch.getContext('2d', { willReadFrequently: true }); // CPU too: no GPU round trip per matrix
+  const images = new Map(); // cell count -> ImageData, reused across draws
 
   let visibleKeys = new Set();
   let rects = []; // matrices on screen: {name, layer, x, y, w, h, rows, cols, vector}
-  let points = []; // [{name, x, y, row}] for hit tests, refreshed every draw
+  const points = new Map(); // cloud name -> {x, y: Float32Array screen positions by row, n} for hit tests
   let dirty = true;
   let lastT = null;
   let pointer = null;
@@ -64,8 +74,9 @@ export function createParamsView2D(container, store, { reason } = {}) {
     const n = rows * cols;
     if (rgb.length < 3 * n) rgb = new Float32Array(3 * n);
     fillDiverging(values, scale, rgb);
-    scratch.width = cols; scratch.height = rows;
-    const img = sg.createImageData(cols, rows);
+    if (scratch.width !== cols || scratch.height !== rows) { scratch.width = cols; scratch.height = rows; }
+    if (!images.has(n)) images.set(n, sg.createImageData(cols, rows));
+    const img = images.get(n).width === cols ? images.get(n) : sg.createImageData(cols, rows);
     for (let i = 0; i < n; i++) { img.data[4 * i] = rgb[3 * i] * 255; img.data[4 * i + 1] = rgb[3 * i + 1] * 255; img.data[4 * i + 2] = rgb[3 * i + 2] * 255; img.data[4 * i + 3] = 255; }
     sg.putImageData(img, 0, 0);
     g.imageSmoothingEnabled = false;
@@ -85,14 +96,32 @@ export function createParamsView2D(container, store, { reason } = {}) {
     g.strokeRect(x0 + 0.5, y0 + 0.5, size - 1, size - 1);
     const n = Math.min(cloud.count, maxPoints);
     const pos = cloudPos(cloud);
-    const col = fillSequential(cloudAttrShown(cloud).subarray(0, n), 0, 1);
+    const attr = cloudAttrShown(cloud);
+    let at = points.get(cloud.name);
+    if (!at || at.x.length < n) { at = { x: new Float32Array(n), y: new Float32Array(n), n }; points.set(cloud.name, at); }
+    at.n = n;
     const r = n > 1500 ? 2 : 3;
     const half = size / 2; const k = half / 1.7; // unit radius (95th percentile) -> 60 % of the half-size
-    for (let i = n - 1; i >= 0; i--) { // most frequent drawn last, on top
-      const px = x0 + half + pos[3 * i] * k; const py = y0 + half - pos[3 * i + 1] * k;
-      g.fillStyle = `rgb(${col[3 * i] * 255 | 0},${col[3 * i + 1] * 255 | 0},${col[3 * i + 2] * 255 | 0})`;
-      g.beginPath(); g.arc(px, py, r, 0, 2 * Math.PI); g.fill();
-      points.push({ name: cloud.name, x: px, y: py, row: i });
+    // One path per colour step (BUCKETS of them) instead of one fill per point: far cheaper.
+    for (let b = 0; b < BUCKETS; b++) bucketLen[b] = 0;
+    if (bucketIdx.length < n) bucketIdx = new Int32Array(n);
+    const bucketOf = (i) => Math.max(0, Math.min(BUCKETS - 1, Math.floor(attr[i] * BUCKETS)));
+    for (let i = 0; i < n; i++) bucketLen[bucketOf(i)]++;
+    let acc = 0;
+    for (let b = 0; b < BUCKETS; b++) { bucketStart[b] = acc; acc += bucketLen[b]; bucketLen[b] = 0; }
+    for (let i = 0; i < n; i++) { const b = bucketOf(i); bucketIdx[bucketStart[b] + bucketLen[b]++] = i; }
+    for (let b = 0; b < BUCKETS; b++) { // brighter (more frequent) buckets last, on top
+      if (!bucketLen[b]) continue;
+      g.fillStyle = BUCKET_COLORS[b];
+      g.beginPath();
+      for (let j = 0; j < bucketLen[b]; j++) {
+        const i = bucketIdx[bucketStart[b] + j];
+        const px = x0 + half + pos[3 * i] * k; const py = y0 + half - pos[3 * i + 1] * k;
+        g.moveTo(px + r, py);
+        g.arc(px, py, r, 0, 2 * Math.PI);
+        at.x[i] = px; at.y[i] = py;
+      }
+      g.fill();
     }
   }
 
@@ -102,7 +131,8 @@ export function createParamsView2D(container, store, { reason } = {}) {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = BG;
     g.fillRect(0, 0, W, H);
-    rects = []; points = [];
+    rects = [];
+    for (const p of points.values()) p.n = 0;
     const frame = data.frame;
     if (!frame) return;
     const lod = gov.lod();
@@ -154,9 +184,11 @@ export function createParamsView2D(container, store, { reason } = {}) {
     const b = canvas.getBoundingClientRect();
     const x = cx - b.left; const y = cy - b.top;
     let best = null; let bestD = 8 * 8;
-    for (const p of points) {
-      const d = (p.x - x) ** 2 + (p.y - y) ** 2;
-      if (d < bestD) { bestD = d; best = { name: p.name, layer: -1, row: p.row, col: 0 }; }
+    for (const [name, p] of points) {
+      for (let i = p.n - 1; i >= 0; i--) { // drawn later = on top: prefer it on ties
+        const d = (p.x[i] - x) ** 2 + (p.y[i] - y) ** 2;
+        if (d < bestD) { bestD = d; best = { name, layer: -1, row: i, col: 0 }; }
+      }
     }
     if (best) return best;
     const r = rects.find((q) => x >= q.x && x < q.x + q.w && y >= q.y && y < q.y + q.h);
@@ -251,9 +283,11 @@ export function createParamsView2D(container, store, { reason } = {}) {
           const info = describeItem(data.frame, data.prevFrame, item);
           if (info) out.push({ x: b.left + x, y: b.top + y, name: info.name, layer: info.layer, row: info.row, col: info.col, value: info.value });
         };
-        for (const name of ['wte', 'wpe']) {
-          const ps = points.filter((p) => p.name === name).slice(-3); // drawn last = most frequent
-          for (const p of ps) { const back = pick(b.left + p.x, b.top + p.y); if (back?.row === p.row && back.name === name) take(back, p.x, p.y); }
+        for (const [name, p] of points) {
+          for (let i = 0, taken = 0; i < p.n && taken < 3; i++) {
+            const back = pick(b.left + p.x[i], b.top + p.y[i]);
+            if (back?.row === i && back.name === name) { take(back, p.x[i], p.y[i]); taken++; }
+          }
         }
         for (const r of rects.slice(0, 8)) {
           const row = Math.floor(r.rows / 2); const col = Math.floor(r.cols / 2);

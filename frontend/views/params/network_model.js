@@ -171,6 +171,7 @@ export function createNetworkModel() {
     m.scale.set(col.w, col.h, 1);
     m.position.set(...layout.pos(name, layer), 0);
     const outline = new THREE.LineSegments(edges, frameMaterial);
+    outline.name = 'outline';
     m.add(outline);
     meshes.set(key, m);
     group.add(m);
@@ -196,6 +197,7 @@ export function createNetworkModel() {
           live.add(key);
           const mesh = meshFor(mat.name, mat.layer);
           mesh.visible = visible(mat.name, mat.layer);
+          mesh.children[0].visible = effects; // outlines cost a draw call each: an effect
           const u = mesh.userData;
           if (mesh.visible && (u.version !== mat.version || u.stride !== cellStride)) {
             paint(mesh, mat, cellStride, isVector);

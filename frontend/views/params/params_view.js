@@ -141,6 +141,7 @@ export function createParamsView(container, store) {
   function showHover(item, x, y) {
     const info = item && describeItem(data.frame, data.prevFrame, item);
     net.highlight(info && item.name !== 'wte' && item.name !== 'wpe' ? item : null);
+    dirty = true;
     if (!info) { hovered = null; tooltip.hide(); return null; }
     hovered = item; hoverXY = [x, y];
     const r = ui.overlay.getBoundingClientRect();
@@ -153,8 +154,16 @@ export function createParamsView(container, store) {
     return picker.pick(x, y);
   }
 
+  // Renders only when something changed (a tween, the camera, hover, filters, size): an idle
+  // view costs nothing. The governor is fed the intervals between consecutive rendered frames.
+  let dirty = true;
+  const invalidate = () => { dirty = true; };
   function draw(now) {
     if (ui.stage.clientWidth === 0) { lastT = null; return; } // tab hidden: no work, no fps samples
+    const moving = data.tick(now);
+    const moved = sc.controls.update(); // damping continues after the pointer lets go
+    if (!(moving || moved || dirty || cameraMoved || pointer)) { lastT = null; showFps(ui, store, gov, now, LEVELS.length, true); return; }
+    dirty = false;
     if (lastT !== null) gov.tick(now - lastT);
     lastT = now;
     const lod = gov.lod();
@@ -163,12 +172,11 @@ export function createParamsView(container, store) {
       draw.started = true;
       sc.setPixelRatio(Math.min(window.devicePixelRatio || 1, lod.pixelRatio));
     }
-    data.tick(now);
     wte.update(data.clouds.get('wte'), lod.maxPoints);
     wpe.update(data.clouds.get('wpe'), lod.maxPoints);
     net.update(data, { visible: isVisible, cellStride: lod.cellStride, effects: lod.effects, selected: store.get().selected, aspect: aspect() });
     syncLayout();
-    sc.render();
+    sc.renderer.render(sc.scene, sc.camera);
     const wteCloud = data.clouds.get('wte');
     if (wteCloud && wteCloud.version !== draw.tokenVersion) {
       draw.tokenVersion = wteCloud.version;
@@ -201,7 +209,7 @@ export function createParamsView(container, store) {
   sc.controls.addEventListener('change', () => { cameraMoved = true; });
   sc.controls.addEventListener('start', () => { userMoved = true; });
   const onMove = (e) => { pointer = [e.clientX, e.clientY]; };
-  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); net.highlight(null); };
+  const onLeave = () => { pointer = null; hovered = null; tooltip.hide(); net.highlight(null); dirty = true; };
   let downAt = null;
   const onDown = (e) => { downAt = [e.clientX, e.clientY]; };
   const onUp = (e) => guard.run(() => {
@@ -233,6 +241,7 @@ export function createParamsView(container, store) {
 
   const offs = [
     store.on('filters', () => guard.run(refreshVisibility)),
+    store.on('selected', invalidate),
     store.on('colorBy', (v) => guard.run(() => data.frame && data.setOptions({ colorBy: v }, performance.now()))),
     store.on('field', (v) => guard.run(() => data.frame && data.setOptions({ field: v }, performance.now()))),
   ];
@@ -241,6 +250,16 @@ export function createParamsView(container, store) {
 
   const view = {
     kind: '3d',
+    // For benchmarks and dev pages: the governor (setLevel, setAuto) and one timed full render.
+    debug: {
+      governor: gov,
+      renderMs(n = 10) {
+        const gl = sc.renderer.getContext(); const px = new Uint8Array(4);
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) { sc.renderer.render(sc.scene, sc.camera); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px); }
+        return (performance.now() - t0) / n;
+      },
+    },
     update(frame, prevFrame) {
       guard.run(() => {
         if (!frame) return;
@@ -266,12 +285,13 @@ export function createParamsView(container, store) {
       guard.run(() => {
         sc.resize();
         cameraMoved = true;
+        dirty = true;
         if (data.frame) { sc.frameBox(net.layout.box); if (!userMoved) sc.resetView(); }
       });
     },
     snapshot() {
       return guard.run(() => {
-        sc.render();
+        sc.renderer.render(sc.scene, sc.camera);
         const src = sc.canvas;
         const out = document.createElement('canvas');
         out.width = src.width; out.height = src.height;

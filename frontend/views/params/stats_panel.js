@@ -19,7 +19,8 @@ function sizeCanvas(c) {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, c.clientWidth); const h = Math.max(1, c.clientHeight);
   if (c.width !== Math.round(w * dpr) || c.height !== Math.round(h * dpr)) { c.width = Math.round(w * dpr); c.height = Math.round(h * dpr); }
-  const g = c.getContext('2d');
+  // Small canvases redrawn per frame: CPU raster avoids a GPU upload each (much cheaper on software GL).
+  const g = c.getContext('2d', { willReadFrequently: true });
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
   return { g, w, h };
