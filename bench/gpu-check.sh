@@ -101,10 +101,10 @@ stage_shakespeare() {
     secs=$(limit_for "$SHAKESPEARE_S")
     (( secs < 30 )) && { result "shakespeare_char" "skipped: no time left"; return; }
     t0=$(date +%s)
-    # Evaluations every 500 steps on 100 batches (the config: 250 and 200) to leave time to train.
+    # Evaluations every 250 steps as the config, on 100 batches (the config: 200) to save time.
     run_limited "$secs" "$OUT/shakespeare.log" "$NG" train --config configs/shakespeare_char.toml \
         --device cuda --data-dir "$ROOT/data/shakespeare_char" --out-dir "$WORK/shakespeare" \
-        --eval-interval 500 --eval-iters 100 --log-interval 100 --sample-tokens 200 \
+        --eval-interval 250 --eval-iters 100 --log-interval 100 --sample-tokens 200 \
         --viz-port 0 --viz-runs-dir "$WORK/shakespeare-runs"
     local rc=$? secs_used=$(( $(date +%s) - t0 ))
     cp "$WORK/shakespeare/metrics.csv" "$OUT/shakespeare_metrics.csv" 2>/dev/null
@@ -118,11 +118,17 @@ except OSError:
 val = [r for r in rows if r["val_loss"]]
 ms = sorted(float(r["ms"]) for r in rows if r["ms"])
 step = rows[-1]["step"] if rows else "-"
-v = f'val loss {float(val[-1]["val_loss"]):.4f} at step {val[-1]["step"]}' if val else "no evaluation"
+v = "no evaluation"
+if val:
+    best = min(val, key=lambda r: float(r["val_loss"]))
+    # The config expects to overfit and checkpoints only on improvement, as nanoGPT's, whose
+    # 1.4697 is such a best value: report it beside the last one.
+    v = (f'best val loss {float(best["val_loss"]):.4f} at step {best["step"]}, '
+         f'last {float(val[-1]["val_loss"]):.4f} at step {val[-1]["step"]}')
 print(f'{v}; reached step {step}; median {ms[len(ms)//2]:.1f} ms/step' if ms else v)
 EOF
 )
-    local verdict="(goal <= 1.47 at 5000)"
+    local verdict="(goal: best val <= 1.47 within 5000 iterations)"
     (( rc == 124 || rc == 137 )) && verdict="$verdict; stopped at the ${secs} s limit"
     result "shakespeare_char" "$last in ${secs_used} s, rc $rc $verdict"
 }

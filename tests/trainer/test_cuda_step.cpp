@@ -40,14 +40,15 @@ std::vector<float> slice(const std::vector<float>& all, const ParamTensorInfo& t
     return std::vector<float>(all.begin() + t.offset, all.begin() + t.offset + t.size);
 }
 
-// Losses of `steps` AdamW steps with dropout, from the same weights and the same batches.
+// Losses of `steps` AdamW steps with dropout, from the same weights, on one batch (random
+// tokens have nothing else to learn: the model memorises it, so the loss falls).
 std::vector<float> train_losses(Backend& be, int steps, float dropout) {
     GPT2 model(be, kTiny);
     model.init_random(11);
     AdamW opt(model, AdamWSettings{});
     std::vector<float> losses;
+    const Batch bt = batch(100);
     for (int s = 0; s < steps; s++) {
-        Batch bt = batch(100 + s);
         PassOptions po;
         po.dropout = dropout;
         po.dropout_seed = derive_seed(5, 4, (uint64_t)s);
@@ -91,7 +92,7 @@ TEST(CudaStep, Fp32TenAdamWStepsWithDropoutMatchTheCpu) {
     ASSERT_EQ(got.size(), ref.size());
     for (size_t s = 0; s < ref.size(); s++)
         EXPECT_LT(rel(got[s], ref[s]), 1e-4) << "step " << s << ": cpu " << ref[s] << " cuda " << got[s];
-    EXPECT_LT(ref.back(), ref.front()) << "the model must learn something in ten steps";
+    EXPECT_LT(ref.back(), ref.front()) << "the model must learn the batch in ten steps";
 }
 
 TEST(CudaStep, ReducedPrecisionTenStepsStayWithinOnePercent) {
