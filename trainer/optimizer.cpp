@@ -1,6 +1,7 @@
 #include "trainer/optimizer.h"
 
 #include <cmath>
+#include <string>
 
 #include "common/error.h"
 
@@ -41,9 +42,20 @@ float AdamW::step(float lr, int t, SlabStats* stats) {
         if (slab) slab += info.layers;
         if (info.is_bias && !s_.train_biases) continue;  // frozen at zero: no stats either
         float wd = info.is_matrix ? s_.weight_decay : 0.0f;
+        // wte's rows past the vocabulary are padding (Vp > V, as llm.c): zeros that are not
+        // part of the model, so its statistics cover the first V rows only. AdamW is
+        // elementwise, so updating the padding in a second call changes nothing else.
+        size_t stat_size = info.size;
+        if (tensor_stats && std::string(info.name) == "wte")
+            stat_size = (size_t)model_.config().vocab_size * info.cols;
         be.adamw_update(model_.params() + info.offset, model_.grads() + info.offset,
-                        m_ + info.offset, v_ + info.offset, info.size, lr, s_.beta1, s_.beta2,
+                        m_ + info.offset, v_ + info.offset, stat_size, lr, s_.beta1, s_.beta2,
                         s_.eps, wd, scale, t, tensor_stats, info.layers);
+        if (stat_size < info.size) {
+            const size_t o = info.offset + stat_size;
+            be.adamw_update(model_.params() + o, model_.grads() + o, m_ + o, v_ + o,
+                            info.size - stat_size, lr, s_.beta1, s_.beta2, s_.eps, wd, scale, t);
+        }
     }
     return norm;
 }

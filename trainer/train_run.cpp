@@ -271,7 +271,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         float lr = learning_rate_at(cfg, step);
         // A dashboard sample shows the state after this update (step + 1 updates): its exact
         // statistics come out of the optimizer's pass, then the watched values are copied.
-        SampleRequest* sample = viz ? viz->sample_due(step + 1) : nullptr;
+        SampleRequest* sample = viz ? viz->sample_due(step + 1, step + 1 == cfg.max_iters) : nullptr;
         float norm = opt.step(lr, step + 1, sample ? sample->stats.data() : nullptr);
         if (sample) viz->sample_ready(sample, param_reader);
         double ms = ms_since(t0);

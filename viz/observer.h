@@ -67,7 +67,10 @@ public:
     virtual void event(int step, const std::string& kind, const std::string& text) = 0;
     // A request when a sample is due at `step` (the state after `step` optimizer updates) and a
     // buffer is free; null otherwise (a skipped sample is counted, never waited for).
-    virtual SampleRequest* sample_due(int step) = 0;
+    // final_state: the run's last update. Its state is always sampled, whatever the interval,
+    // and this call waits for a buffer if both are busy (training is over, so waiting costs
+    // nothing): a recorded run always ends with the frame of its final parameters.
+    virtual SampleRequest* sample_due(int step, bool final_state = false) = 0;
     // Completes the request after the optimizer step: queues the copy of the watched values and
     // gradients (ParamReader::gather) and returns; the copy is waited for on the viz thread.
     virtual void sample_ready(SampleRequest* request, ParamReader& reader) = 0;

@@ -375,9 +375,16 @@ void VizObserver::event(int step, const std::string& kind, const std::string& te
         m.dropped++;
 }
 
-SampleRequest* VizObserver::sample_due(int step) {
+SampleRequest* VizObserver::sample_due(int step, bool final_state) {
     Impl& m = *impl_;
-    if (!m.started || step % m.opt.interval != 0) return nullptr;
+    if (!m.started || (step % m.opt.interval != 0 && !final_state)) return nullptr;
+    if (final_state) {
+        // Wait (bounded) for the worker to free a buffer; it frees one per frame it finishes.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (m.slots[0].busy.load() && m.slots[1].busy.load() &&
+               std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     for (SampleSlot& s : m.slots) {
         bool expected = false;
         if (s.busy.compare_exchange_strong(expected, true)) {

@@ -48,7 +48,7 @@ public:
     void run_started(const ModelDesc& model, const std::string& run_json) override;
     void step_finished(const StepMetrics& metrics) override;
     void event(int step, const std::string& kind, const std::string& text) override;
-    SampleRequest* sample_due(int step) override;
+    SampleRequest* sample_due(int step, bool final_state = false) override;
     void sample_ready(SampleRequest* request, ParamReader& reader) override;
     void run_finished(const std::string& status) override;
     std::string url() const override;

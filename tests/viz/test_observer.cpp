@@ -443,3 +443,47 @@ TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
 }
 
 }  // namespace
+
+// The run's final state is always recorded: off the interval, and even when both buffers are
+// busy (the call waits for one instead of skipping).
+TEST(VizObserverHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
+    TempDir dir;
+    VizOptions o;
+    o.serve = false;
+    o.runs_dir = dir.path;
+    o.session = "final";
+    o.interval = 5;
+    FakeModel m;
+    GatedReader reader(m);
+    VizObserver obs(o);
+    ReleaseAll guard{reader};
+    obs.run_started(m.desc, "{}");
+
+    EXPECT_EQ(obs.sample_due(7), nullptr) << "off the interval, an ordinary step is not sampled";
+    for (int step : {5, 10}) {
+        m.step(step);
+        SampleRequest* r = obs.sample_due(step);
+        ASSERT_NE(r, nullptr) << "step " << step;
+        fill_stats(r);
+        obs.sample_ready(r, reader);
+    }
+    ASSERT_TRUE(reader.wait_until_entered(1));
+    // Both slots are in flight; the final step (12, off the interval) must still get one once
+    // the worker frees a slot, which it does after the copies are released.
+    std::thread releaser([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        reader.release(2);
+    });
+    m.step(12);
+    SampleRequest* last = obs.sample_due(12, /*final_state=*/true);
+    releaser.join();
+    ASSERT_NE(last, nullptr);
+    fill_stats(last);
+    obs.sample_ready(last, reader);
+    reader.release(3);
+    obs.drain();
+    obs.run_finished("finished");
+    EXPECT_EQ(obs.counters().frames, 3u);
+    EXPECT_EQ(obs.counters().skipped_samples, 0u);
+    EXPECT_TRUE(std::filesystem::exists(dir.path + "/final/frames/000000012.bin"));
+}
