@@ -17,8 +17,8 @@ namespace nanogpt::viz::exporting {
 namespace {
 
 // The columns of the trainer's metrics.csv (docs/formats.md), in its order.
-constexpr std::array<const char*, 7> kKnownColumns = {"step", "train_loss", "val_loss", "lr",
-                                                      "grad_norm", "ms", "tokens_per_s"};
+constexpr std::array<const char*, 8> kKnownColumns = {"step", "train_loss", "val_loss", "lr",
+                                                      "grad_norm", "ms", "tokens_per_s", "mfu"};
 
 bool skipped_column(const std::string& key) { return key == "type" || key == "session"; }
 
