@@ -5,7 +5,8 @@
 // screen gets its metrics, events and frame index over REST, then (live) keeps growing from the
 // WebSocket, or (recorded) shows its last frame. ?session=<id> picks a run at load.
 // The Parameters view is loaded and called only through views/params_host.js, so an error there
-// never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5).
+// never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5),
+// ?tab=params (open on the Parameters tab).
 import { createStore } from './state/store.js';
 import { TYPES } from './state/filters.js';
 import { createApi } from './net/api.js';
@@ -30,7 +31,7 @@ const store = createStore({
   playback: { mode: 'live', playing: false, speed: 4, step: null },
   filters: { types: new Set(TYPES), layers: null },
   colorBy: 'frequency', field: 'value', selected: null, quality: null, fps: null,
-  tab: 'training', viewError: null,
+  tab: 'training', viewError: null, drawn: null,
 });
 
 const rest = createApi({ token });
@@ -235,5 +236,8 @@ window.__nanogpt = {
   selectSession,
   connection,
   ready: paramsReady.then(() => true), // resolves once the Parameters view (3D or 2D) is mounted
+  // cb({session, step, at}) each time the Parameters view first draws a new frame (at: the
+  // performance.now() of that render); returns an unsubscribe function.
+  onDrawn: (cb) => store.on('drawn', (d) => { if (d) cb(d); }),
 };
 if (query.get('tab') === 'params') tabs.select('params');

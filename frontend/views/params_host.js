@@ -7,6 +7,10 @@
 //   view fails at run time the host switches to the 2D fallback, once;
 // - errors thrown from the view's own callbacks (animation loop, listeners) are caught by window
 //   listeners filtered on the views/params/ source path.
+// While the Parameters tab is hidden (store.tab !== 'params') the view is paused (setActive(false):
+// no render loop, no tween) and frames are not applied: only the newest is kept (and fed to the
+// stats history through record(), so its series stay complete); it is applied when the tab shows,
+// or before anything that reads the view (snapshot, hover, pickables).
 // Test hook (URL): ?failview=1 makes the 3D view throw on its first update (a run-time failure);
 // ?failview=init makes its construction throw. Both leave the 2D view working.
 //
@@ -49,6 +53,8 @@ function failing(view, when) {
   return {
     kind: view.kind,
     update() { throw new Error('3D view forced to fail (?failview=1)'); },
+    record: (frame) => view.record?.(frame),
+    setActive: (on) => view.setActive?.(on),
     resize: () => view.resize(),
     dispose: () => view.dispose(),
     snapshot: () => view.snapshot(),
@@ -62,6 +68,8 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
   let mod2d = null;
   let fellBack = false;
   let lastArgs = null;
+  let stale = false; // lastArgs not yet given to the view (it arrived while the tab was hidden)
+  const shown = () => store.get().tab === 'params';
 
   async function build2D(reason) {
     fellBack = true;
@@ -70,7 +78,8 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
       host.replaceChildren();
       view = mod2d.createParamsView2D(host, store);
       showNote(`Showing the 2D view: ${reason}`);
-      if (lastArgs) guard('update', () => view.update(...lastArgs));
+      view.setActive?.(shown());
+      if (lastArgs) { stale = false; guard('update', () => view.update(...lastArgs)); }
     } catch (err) {
       view = null;
       showError(store, `the 2D fallback failed too (${messageOf(err)})`);
@@ -81,6 +90,7 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
     const mod3d = await import('./params/params_view.js');
     const made = mod3d.createParamsView(host, store);
     view = failView ? failing(made, failView) : made;
+    view.setActive?.(shown());
   } catch (err) {
     const why = hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
       : 'this browser has no WebGL, which the 3D view needs';
@@ -112,16 +122,31 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
     if (fromParams(ev)) { showError(store, messageOf(ev.reason)); ev.preventDefault(); }
   });
 
+  function apply() {
+    if (!lastArgs) return;
+    stale = false;
+    const ok = guard('update', () => { view.update(...lastArgs); return true; }, false);
+    if (ok && !fellBack && store.get().viewError) clearError(store);
+  }
+  const flush = () => { if (stale) apply(); };
+
+  store.on('tab', () => {
+    const on = shown();
+    guard('setActive', () => view.setActive?.(on));
+    if (on) flush();
+  });
+
   return {
     update(frame, prev) {
       lastArgs = [frame, prev];
-      const ok = guard('update', () => { view.update(frame, prev); return true; }, false);
-      if (ok && !fellBack && store.get().viewError) clearError(store);
+      if (shown()) { apply(); return; }
+      stale = true;
+      guard('record', () => view.record?.(frame));
     },
     resize: () => guard('resize', () => view.resize()),
-    snapshot: () => guard('snapshot', () => view.snapshot(), null),
-    hoverAt: (x, y) => guard('hoverAt', () => view.hoverAt?.(x, y)),
-    pickables: () => guard('pickables', () => view.pickables?.() ?? [], []),
+    snapshot: () => { flush(); return guard('snapshot', () => view.snapshot(), null); },
+    hoverAt: (x, y) => { flush(); return guard('hoverAt', () => view.hoverAt?.(x, y)); },
+    pickables: () => { flush(); return guard('pickables', () => view.pickables?.() ?? [], []); },
     kind: () => view?.kind ?? 'none',
   };
 }

@@ -1,7 +1,9 @@
 // fallback2d.js: the Parameters tab without WebGL (R2.5): the same data as the 3D view on a plain
 // 2D canvas: the token (and position) embeddings as a scatter of their first two PCA components,
 // and every sampled weight matrix and LayerNorm vector as a heatmap, one row per layer.
-// createParamsView2D(container, store, {reason}) -> the API of createParamsView, kind '2d'.
+// createParamsView2D(container, store, {reason}) -> the API of createParamsView, kind '2d'
+// (setActive(false) cancels the animation loop, record(frame) feeds the stats history only, the
+// first draw of a new frame sets store key `drawn`).
 // `reason`, when given, is shown above the view (data-testid fallback-note). Shares the
 // tooltip, filters, stats panel, legend and tweening with the 3D view.
 import { buildLayout, el } from './layout.js';
@@ -209,14 +211,20 @@ export function createParamsView2D(container, store, { reason } = {}) {
 
   let raf = 0;
   function loop(now) {
-    raf = requestAnimationFrame(loop);
+    raf = active ? requestAnimationFrame(loop) : 0;
     if (guard.failed && now - (loop.failedAt ?? 0) < 1000) return;
     const ok = guard.run(() => {
       if (ui.stage.clientWidth === 0) { lastT = null; return true; }
       if (lastT !== null) gov.tick(now - lastT);
       lastT = now;
       if (data.tick(now)) dirty = true;
-      if (dirty) { draw(); dirty = false; }
+      if (dirty) {
+        draw(); dirty = false;
+        if (data.frame && data.frame !== loop.frame) {
+          loop.frame = data.frame;
+          store.set({ drawn: { session: data.frame.session, step: data.frame.step, at: performance.now() } });
+        }
+      }
       if (pointer) { const [x, y] = pointer; pointer = null; showHover(pick(x, y), x, y); }
       legend.update({ cloud: isVisible('wte', -1) ? data.clouds.get('wte') : null, mat: legendMat(), field: data.options.field });
       showFps(ui, store, gov, now, DEFAULT_LEVELS.length);
@@ -251,8 +259,17 @@ export function createParamsView2D(container, store, { reason } = {}) {
   const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => view.resize()) : null;
   ro?.observe(ui.stage);
 
+  let active = true;
   const view = {
     kind: '2d',
+    setActive(on) {
+      if (on === active) return;
+      active = on;
+      lastT = null;
+      cancelAnimationFrame(raf);
+      if (on) { dirty = true; raf = requestAnimationFrame(loop); }
+    },
+    record(frame) { guard.run(() => frame && stats.record(frame)); },
     update(frame, prevFrame) {
       guard.run(() => {
         if (!frame) return;

@@ -2,13 +2,16 @@
 // clouds at the bottom, the transformer as a tower of layer slabs holding its sampled weight
 // matrices, hover tooltips, filters, per-tensor stats over time.
 //
-// createParamsView(container, store) -> {update(frame, prevFrame), resize(), dispose(),
-//   snapshot() -> HTMLCanvasElement, kind: '3d', hoverAt(clientX, clientY) -> info | null,
-//   pickables() -> [{x, y, name, layer, row, col, value}]}
+// createParamsView(container, store) -> {update(frame, prevFrame), record(frame), setActive(on),
+//   resize(), dispose(), snapshot() -> HTMLCanvasElement, kind: '3d',
+//   hoverAt(clientX, clientY) -> info | null, pickables() -> [{x, y, name, layer, row, col, value}]}
+// setActive(false) stops the render loop (the tab is hidden: no tween, no render); record(frame)
+// then only feeds the stats history, and the host applies the latest frame with update() when
+// the tab shows again. The first render of a new frame sets store key `drawn` {session, step, at}.
 // Throws at construction when WebGL is missing (app.js then builds fallback2d.js). After that,
 // every error in update() or in the render loop is caught and shown inside the container
 // (data-testid view-error, store.viewError); nothing is thrown to the caller (R6.5).
-// Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError.
+// Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError, drawn.
 import { buildLayout, el } from './layout.js';
 import { createScene } from './scene.js';
 import { createDisplayData, matScale } from './display_data.js';
@@ -177,6 +180,10 @@ export function createParamsView(container, store) {
     net.update(data, { visible: isVisible, cellStride: lod.cellStride, effects: lod.effects, selected: store.get().selected, aspect: aspect() });
     syncLayout();
     sc.renderer.render(sc.scene, sc.camera);
+    if (data.frame && data.frame !== draw.frame) {
+      draw.frame = data.frame; // the first render of a new frame (benchmarks: received -> drawn)
+      store.set({ drawn: { session: data.frame.session, step: data.frame.step, at: performance.now() } });
+    }
     const wteCloud = data.clouds.get('wte');
     if (wteCloud && wteCloud.version !== draw.tokenVersion) {
       draw.tokenVersion = wteCloud.version;
@@ -195,14 +202,16 @@ export function createParamsView(container, store) {
     showFps(ui, store, gov, now, LEVELS.length);
   }
 
-  sc.renderer.setAnimationLoop((now) => {
+  function loop(now) {
     if (guard.failed && now - (draw.failedAt ?? 0) < 1000) return; // back off while broken
     const t0 = performance.now();
     const r = guard.run(draw, now);
     // CPU time of the last draw (JS + GL submission), for benchmarks: data-draw-ms on the fps element.
     ui.fps.dataset.drawMs = (performance.now() - t0).toFixed(2);
     if (r === undefined && guard.failed) draw.failedAt = now;
-  });
+  }
+  let active = true;
+  sc.renderer.setAnimationLoop(loop);
 
   // Pointer and keyboard.
   let userMoved = false; // until the user moves the camera, resizes re-frame the model
@@ -260,6 +269,14 @@ export function createParamsView(container, store) {
         return (performance.now() - t0) / n;
       },
     },
+    setActive(on) {
+      if (on === active) return;
+      active = on;
+      lastT = null; // no fps sample across the pause
+      if (on) { dirty = true; cameraMoved = true; }
+      sc.renderer.setAnimationLoop(on ? loop : null);
+    },
+    record(frame) { guard.run(() => frame && stats.record(frame)); },
     update(frame, prevFrame) {
       guard.run(() => {
         if (!frame) return;
