@@ -14,7 +14,9 @@
 //   e.g. layer 7 in a 6-layer model -> layer 5); a type that has items in the ticked layers;
 //   everything. `label` is a sentence fragment for a button: "Show layer 5 (this model has layers 0–5)".
 // - Extras: allItems, layersOf, defaultFilters, typeOn/layerOn (null-aware), toggle (immutable),
-//   describeFilters (for the "matches nothing" message), TYPES, TYPE_LABEL.
+//   describeFilters (for the "matches nothing" message), TYPES, TYPE_LABEL, showsItem and
+//   selectionUnder (a selection the filters hide is cleared: the stats panel never describes a
+//   tensor that is not on screen).
 
 export const TYPES = ['embeddings', 'attention', 'mlp', 'layernorm'];
 
@@ -74,6 +76,19 @@ export function toggle(filters, what, value, on, allLayers = []) {
   if (on) next.add(value); else next.delete(value);
   return { types: filters?.types ?? null, layers: filters?.layers ?? null, [key]: next };
 }
+
+/**
+ * Whether the filters let one tensor through, by its name and layer (for a selection or a stats
+ * series, which may name tensors that are not drawn, e.g. biases). Unknown names pass the type filter.
+ */
+export function showsItem(filters, name, layer = -1) {
+  const type = TYPE_OF[name];
+  return (!type || typeOn(filters, type)) && layerOn(filters, layer);
+}
+
+/** The selection as it stands under new filters: kept when they still show it, else null. */
+export const selectionUnder = (filters, selected) =>
+  (selected && !showsItem(filters, selected.name, selected.layer ?? -1) ? null : selected ?? null);
 
 /** The items the filters let through. */
 export function visibleItems(frame, filters) {

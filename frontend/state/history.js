@@ -13,7 +13,7 @@
 // Frames of another session clear the history. Steps that arrive out of order (playback seeking
 // back) are inserted in place; a step already stored is kept as it was.
 // API: createHistory({capacity}) -> {add(frame), series(name, layer), statSeries(name, layer, stat),
-// histMatrix(name, layer), keys(), entries(), clear()}.
+// histMatrix(name, layer), at(name, layer, step), keys(), entries(), clear()}.
 
 const HIST_BINS = 64;
 
@@ -116,6 +116,22 @@ export function createHistory({ capacity = 256 } = {}) {
       rows.forEach((e, r) => counts.set(e.hist, r * HIST_BINS));
       return { bins: HIST_BINS, steps: rows.map((e) => e.histStep), lo: rows.map((e) => e.histLo),
         hi: rows.map((e) => e.histHi), counts };
+    },
+
+    /**
+     * The entry describing `step` (the frame on screen during playback): the newest one at or
+     * before it, in the form series() gives; null when the series starts later or does not exist.
+     */
+    at(name, layer, step) {
+      const s = seriesByKey.get(`${name}:${layer}`);
+      if (!s) return null;
+      let k = -1;
+      for (let i = 0; i < s.entries.length && s.entries[i].step <= step; i++) k = i;
+      if (k < 0) return null;
+      const e = s.entries[k];
+      const stats = {};
+      statNames.forEach((n, i) => { stats[n] = e.stats[i]; });
+      return { step: e.step, stats, hist: e.hist, histStep: e.histStep, histLo: e.histLo, histHi: e.histHi };
     },
 
     /** The tensors that have a series: [{name, layer}]. */

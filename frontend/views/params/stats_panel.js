@@ -1,9 +1,14 @@
 // stats_panel.js: statistics of the selected tensor over time and its histogram over time, the
 // distribution view researchers know from TensorBoard (ridgelines, newest in front).
-// createStatsPanel(host, store) -> {update(frame), redraw(), dispose(), history}
-// Keeps its own state/history.js (fed by every frame it is given). Shows store.selected, or the
-// first weight matrix until the user clicks one. All drawing is on small 2D canvases.
+// createStatsPanel(host, store) -> {update(frame), record(frame), redraw(), dispose(), history}
+// Keeps its own state/history.js, fed by every frame it is given (record() only feeds it: the host
+// calls that while the tab is hidden). Describes the frame ON SCREEN (update's frame), not the
+// newest one: during playback the table shows that step's stats, and the sparklines and ridges,
+// which draw the whole history, mark that step (data-step on the panel says which). Shows
+// store.selected, or the first tensor the filters let through until the user clicks one; a
+// selection the filters hide is cleared (state/filters.js selectionUnder). 2D canvases only.
 import { createHistory } from '../../state/history.js';
+import { showsItem, selectionUnder } from '../../state/filters.js';
 import { sequential } from '../../render/colormap.js';
 import { el } from './layout.js';
 import { fmt, tensorTitle } from './describe.js';
@@ -26,7 +31,9 @@ function sizeCanvas(c) {
   return { g, w, h };
 }
 
-function drawSpark(canvas, steps, values, label) {
+const MARK = '#e8eef5';
+
+function drawSpark(canvas, steps, values, label, atStep = null) {
   const { g, w, h } = sizeCanvas(canvas);
   g.font = '11px system-ui, sans-serif';
   g.fillStyle = DIM;
@@ -37,24 +44,37 @@ function drawSpark(canvas, steps, values, label) {
   let lo = Infinity; let hi = -Infinity;
   for (const v of values) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   if (!Number.isFinite(lo)) return;
+  // The value at the step on screen (the newest entry at or before it), else the newest.
+  let cur = n - 1;
+  if (atStep != null) { while (cur > 0 && steps[cur] > atStep) cur--; }
   g.fillStyle = INK;
   g.textAlign = 'right';
-  g.fillText(fmt(values[n - 1]), w, 0);
+  g.fillText(fmt(values[cur]), w, 0);
   g.textAlign = 'left';
   const top = 15; const ph = h - top - 2;
   const s0 = steps[0]; const s1 = steps[n - 1];
   const x = (s) => (s1 > s0 ? (s - s0) / (s1 - s0) : 1) * (w - 2) + 1;
   const y = (v) => top + (hi > lo ? 1 - (v - lo) / (hi - lo) : 0.5) * ph;
+  if (atStep != null && n > 1 && steps[cur] <= atStep) {
+    // The step on screen: a vertical rule and a dot on the line.
+    const mx = x(Math.min(atStep, s1));
+    g.strokeStyle = 'rgba(232,238,245,0.45)';
+    g.lineWidth = 1;
+    g.beginPath(); g.moveTo(mx, top); g.lineTo(mx, h); g.stroke();
+  }
   g.strokeStyle = '#f0a640';
   g.lineWidth = 1.5;
   g.beginPath();
   for (let i = 0; i < n; i++) { if (i) g.lineTo(x(steps[i]), y(values[i])); else g.moveTo(x(steps[i]), y(values[i])); }
   g.stroke();
   if (n === 1) { g.fillStyle = '#f0a640'; g.beginPath(); g.arc(x(steps[0]), y(values[0]), 2.5, 0, 2 * Math.PI); g.fill(); }
+  if (atStep != null && n > 1 && Number.isFinite(values[cur])) {
+    g.fillStyle = MARK; g.beginPath(); g.arc(x(steps[cur]), y(values[cur]), 2.5, 0, 2 * Math.PI); g.fill();
+  }
 }
 
 // Ridgelines: one histogram per refresh step, oldest at the back (top), newest in front (bottom).
-function drawHist(canvas, m) {
+function drawHist(canvas, m, atStep = null) {
   const { g, w, h } = sizeCanvas(canvas);
   g.font = '11px system-ui, sans-serif';
   const rows = m.steps.length;
@@ -76,6 +96,9 @@ function drawHist(canvas, m) {
   const ridgeH = Math.min(ph * 0.45, 48);
   const dy = count > 1 ? (ph - ridgeH) / (count - 1) : 0;
   const xOf = (v) => left + (v - lo) / (hi - lo) * pw;
+  // The ridge of the step on screen: the newest histogram at or before it (outlined in white).
+  let mark = -1;
+  if (atStep != null) for (let r = first; r < rows; r++) if (m.steps[r] <= atStep) mark = r;
   for (let k = 0; k < count; k++) {
     const r = first + k;
     const base = top + ridgeH + k * dy;
@@ -93,10 +116,10 @@ function drawHist(canvas, m) {
     g.closePath();
     g.fillStyle = 'rgba(17, 21, 28, 0.85)'; // hides the ridges behind, as in TensorBoard's offset view
     g.fill();
-    g.strokeStyle = colour;
-    g.lineWidth = 1.2;
+    g.strokeStyle = r === mark ? MARK : colour;
+    g.lineWidth = r === mark ? 2 : 1.2;
     g.stroke();
-    if (k === 0 || k === count - 1) {
+    if (k === 0 || k === count - 1 || r === mark) {
       g.fillStyle = DIM;
       g.textAlign = 'right';
       g.textBaseline = 'middle';
@@ -136,37 +159,57 @@ export function createStatsPanel(host, store) {
   panel.append(title, hint, table, ...sparks.map((s) => s.canvas), histTitle, hist);
   host.append(panel);
 
+  let shown = null; // the frame on screen
+
   function target() {
+    const f = store.get().filters;
     const sel = store.get().selected;
-    if (sel && history.series(sel.name, sel.layer).length) return { ...sel, chosen: true };
-    const keys = history.keys();
+    if (sel && showsItem(f, sel.name, sel.layer) && history.series(sel.name, sel.layer).length) return { ...sel, chosen: true };
+    const keys = history.keys().filter((k) => showsItem(f, k.name, k.layer));
     const first = keys.find((k) => k.name === 'qkvw') ?? keys[0];
     return first ? { ...first, chosen: false } : null;
   }
 
   function redraw() {
     const t = target();
-    if (!t) { title.textContent = 'tensor statistics'; hint.textContent = 'waiting for a frame…'; return; }
+    const step = shown?.step ?? null;
+    panel.dataset.step = step == null ? '' : String(step);
+    if (!t) {
+      title.textContent = 'tensor statistics';
+      hint.textContent = history.keys().length ? 'no tensor passes the filters' : 'waiting for a frame…';
+      panel.dataset.name = ''; panel.dataset.layer = '';
+      table.replaceChildren();
+      return;
+    }
     title.textContent = `${t.name}${t.layer >= 0 ? ` · layer ${t.layer}` : ''}`;
     panel.dataset.name = t.name;
     panel.dataset.layer = String(t.layer);
     hint.textContent = t.chosen ? tensorTitle(t.name) : `${tensorTitle(t.name)} (click a matrix or a point cloud to choose another)`;
-    const series = history.series(t.name, t.layer);
-    const last = series[series.length - 1];
+    // The frame on screen's own numbers; else the history's entry at or before its step.
+    const own = shown?.stats?.(t.name, t.layer);
+    const entry = own ? { step: shown.step, stats: own } : history.at(t.name, t.layer, step ?? Infinity);
     table.replaceChildren();
-    if (last) {
-      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, fmt(last.stats[k])));
-      table.append(el('dt', {}, 'at step'), el('dd', {}, String(last.step)));
+    if (entry) {
+      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, fmt(entry.stats[k])));
+      table.append(el('dt', {}, 'at step'), el('dd', { 'data-testid': 'stats-step' }, String(entry.step)));
     }
     for (const s of sparks) {
       const { steps, values } = history.statSeries(t.name, t.layer, s.stat);
-      drawSpark(s.canvas, steps, values, s.label);
+      drawSpark(s.canvas, steps, values, s.label, step);
     }
-    drawHist(hist, history.histMatrix(t.name, t.layer));
+    drawHist(hist, history.histMatrix(t.name, t.layer), step);
   }
 
   const safeRedraw = () => { try { redraw(); } catch (e) { console.error('stats panel:', e); } };
-  const off = store.on('selected', safeRedraw);
+  const offs = [
+    store.on('selected', safeRedraw),
+    store.on('filters', (f) => {
+      const sel = store.get().selected;
+      const kept = selectionUnder(f, sel);
+      if (kept !== sel) store.set({ selected: kept }); // redraws through 'selected'
+      else safeRedraw();
+    }),
+  ];
   // Canvases drawn while the tab was hidden have no size: draw again when the panel gets one.
   let lastW = 0;
   const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => {
@@ -175,8 +218,9 @@ export function createStatsPanel(host, store) {
   ro?.observe(panel);
   return {
     history,
-    update(frame) { history.add(frame); redraw(); },
+    update(frame) { history.add(frame); shown = frame; redraw(); },
+    record(frame) { history.add(frame); },
     redraw,
-    dispose() { off?.(); ro?.disconnect(); history.clear(); panel.remove(); },
+    dispose() { offs.forEach((off) => off?.()); ro?.disconnect(); history.clear(); shown = null; panel.remove(); },
   };
 }

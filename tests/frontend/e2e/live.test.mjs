@@ -1,6 +1,7 @@
 // live.test.mjs: the dashboard against a live `nanogpt train` (tiny char model, a parameter frame
 // every 2 steps) in headless chromium with software WebGL: charts grow, the 3D view draws and
-// changes, hover shows a tooltip, filters hide a layer, an empty filter says so and offers a fix.
+// changes, hover shows a tooltip, filters hide a layer (and clear a selection in it), an empty
+// filter says so and offers a fix, a hidden Parameters tab draws nothing until shown.
 // Each test opens a fresh page; screenshots go to NANOGPT_E2E_ARTEFACTS.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -98,12 +99,41 @@ describe('dashboard on a live run', { skip: skip ?? false }, () => {
     assert.ok(shown > 0, `no tooltip over any of ${JSON.stringify(items.slice(0, 6))}`);
   });
 
-  test('a layer filter hides that layer', async (t) => {
+  test('a hidden Parameters tab does not draw; showing it draws the newest frame', async (t) => {
+    const page = await h.openDashboard(browser, run.url);
+    t.after(() => page.close());
+    await page.evaluate(() => window.__nanogpt.ready);
+    await h.showTab(page, 'training');
+    const s0 = await h.waitFrameAfter(page, -1);
+    await h.waitFrameAfter(page, s0 + 2); // frames keep arriving while the tab is hidden
+    assert.equal(await page.evaluate(() => window.__nanogpt.store.get().drawn), null,
+      'the Parameters view drew while its tab was hidden');
+    await page.evaluate(() => { window.__drawnLog = []; window.__nanogpt.onDrawn((d) => window.__drawnLog.push(d.step)); });
+    await h.showTab(page, 'params');
+    const h1 = await page.waitForFunction(() => window.__drawnLog.length > 0 && window.__drawnLog[0], null, { timeout: h.WAIT_MS });
+    const firstDrawn = await h1.jsonValue();
+    assert.ok(firstDrawn >= s0 + 2, `first frame drawn on showing the tab is step ${firstDrawn}, not the newest (>= ${s0 + 2})`);
+    const panelStep = await h.byTestId(page, 'stats-panel').getAttribute('data-step');
+    assert.ok(Number(panelStep) >= firstDrawn, `stats panel describes step ${panelStep}`);
+  });
+
+  test('a layer filter hides that layer and clears a selection in it', async (t) => {
     const page = await paramsPage(t);
-    await waitPickables(page, (p) => p.layer === 0, 'an item of layer 0');
+    const offered = await waitPickables(page, (p) => p.layer === 0, 'an item of layer 0');
+    // Select a tensor of layer 0 by clicking it; the stats panel describes it.
+    const target = offered.find((p) => p.layer === 0);
+    await page.mouse.move(target.x, target.y);
+    await page.mouse.down(); await page.mouse.up();
+    await page.waitForFunction(() => window.__nanogpt.store.get().selected?.layer === 0, null, { timeout: h.WAIT_MS });
+    const panel = h.byTestId(page, 'stats-panel');
+    assert.equal(await panel.getAttribute('data-layer'), '0');
     await h.byTestId(page, 'filter-layer-0').uncheck();
     const layers = await page.evaluate(() => [...window.__nanogpt.store.get().filters.layers]);
     assert.ok(!layers.includes(0), `store filters still hold layer 0: ${layers}`);
+    assert.equal(await page.evaluate(() => window.__nanogpt.store.get().selected), null, 'the hidden selection stays');
+    const shownLayer = await panel.getAttribute('data-layer');
+    assert.notEqual(shownLayer, '0', 'the stats panel still describes a tensor of the hidden layer 0');
+    assert.ok(!(await panel.innerText()).includes('layer 0'), `stats panel: ${await panel.innerText()}`);
     // The scene follows on its next redraw: pickables then no longer offer layer 0.
     const items = await waitPickables(page, (p) => p.layer !== 0, 'items outside layer 0 only',
       (list) => list.every((p) => p.layer !== 0));

@@ -1,7 +1,7 @@
 // playback.test.mjs: playback of a recorded run on `nanogpt serve` (R4.2-R4.4): jump to a chosen
 // step, the page shows that frame (`frame-step`, the store), and a tooltip's value equals the
 // value in the stored frame, fetched from /api/sessions/<id>/frames/<step> and decoded here with
-// the page's own frontend/net/protocol.js.
+// the page's own frontend/net/protocol.js. The stats panel then describes that step too.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeFrame } from '../../../frontend/net/protocol.js';
@@ -82,6 +82,11 @@ describe('playback on nanogpt serve', { skip: skip ?? false }, () => {
     }, chosen, { timeout: h.WAIT_MS });
     await page.waitForTimeout(1500);  // the tween to the jumped-to frame ends
     assert.equal(await h.storeFrameStep(page), chosen, 'the page moved off the chosen step by itself');
+    // The stats panel describes the frame on screen, not the newest step.
+    const panel = h.byTestId(page, 'stats-panel');
+    assert.equal(await panel.getAttribute('data-step'), String(chosen), 'stats panel data-step');
+    assert.equal((await h.byTestId(page, 'stats-step').innerText()).trim(), String(chosen),
+      `stats panel "at step" is not the step on screen (${chosen}; newest ${steps[steps.length - 1]})`);
 
     const bin = await fetch(`${serve.url}api/sessions/${session}/frames/${chosen}`);
     assert.equal(bin.status, 200);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { decodeFrame } from '../../../frontend/net/protocol.js';
 import { TYPE_OF, TYPES, allItems, defaultFilters, describeFilters, layerOn, layersOf, nearestAlternative, toggle,
-  typeOn, visibleItems }
+  typeOn, visibleItems, showsItem, selectionUnder }
   from '../../../frontend/state/filters.js';
 import { encodeFrame, modelFrame } from './frame_fixture.js';
 
@@ -95,4 +95,18 @@ test('typeOn, layerOn and toggle (immutable, null means all)', () => {
   assert.ok(toggle(noMlp, 'type', 'mlp', true).types.has('mlp'));
   assert.equal(visibleItems(f6, noMlp).filter((i) => i.layer === 2).length, 0, 'layer 2 hidden');
   assert.throws(() => toggle(all, 'colour', 1, true), /toggle 'type' or 'layer'/);
+});
+
+test('showsItem and selectionUnder: a selection the filters hide is cleared', () => {
+  const noLayer0 = { types: new Set(TYPES), layers: new Set([1, 2]) };
+  assert.equal(showsItem(noLayer0, 'qkvw', 0), false);
+  assert.equal(showsItem(noLayer0, 'qkvw', 1), true);
+  assert.equal(showsItem(noLayer0, 'wte', -1), true, 'global tensors follow the type filter only');
+  assert.equal(showsItem({ types: new Set(['mlp']), layers: null }, 'wte', -1), false);
+  assert.equal(showsItem({ types: new Set(['mlp']), layers: null }, 'fcb', 3), true, 'null layers: all');
+  assert.equal(showsItem(null, 'qkvw', 7), true, 'no filters: everything');
+  const sel = { name: 'qkvw', layer: 0 };
+  assert.equal(selectionUnder(noLayer0, sel), null);
+  assert.equal(selectionUnder(defaultFilters(3), sel), sel, 'still shown: the same object');
+  assert.equal(selectionUnder(noLayer0, null), null);
 });

@@ -84,3 +84,15 @@ test('out-of-order steps are inserted in place; a new session starts over', () =
   assert.equal(h.entries(), 0);
   assert.throws(() => createHistory({ capacity: 1 }), /too small/);
 });
+
+test('at(step) describes the frame on screen, not the newest one (playback)', () => {
+  const h = createHistory();
+  for (const step of [10, 20, 30]) h.add(frameAt(step));
+  const e = h.at('qkvw', 0, 20);
+  assert.equal(e.step, 20);
+  assert.ok(Math.abs(e.stats.mean - 0.02) < 1e-6, `mean ${e.stats.mean}`);
+  assert.equal(h.at('qkvw', 0, 25).step, 20, 'between entries: the one before');
+  assert.equal(h.at('qkvw', 0, 99).step, 30);
+  assert.equal(h.at('qkvw', 0, 5), null, 'before the first entry');
+  assert.equal(h.at('fcw', 0, 20), null);
+});
