@@ -17,13 +17,13 @@ import { initialPlayback } from './playback.js';
 /** The state a fresh page starts from. */
 export function defaultState() {
   return {
-    sessions: [], session: null, live: false, hello: null,
-    metrics: {}, events: [], compare: null,
+    sessions: [], session: null, live: false, hello: null, connection: 'connecting',
+    metrics: {}, events: {}, runInfo: {}, compare: null,
     frameIndex: [], frame: null, prevFrame: null,
     playback: initialPlayback(),
     filters: { types: new Set(TYPES), layers: null },
     colorBy: 'frequency', field: 'value', selected: null,
-    quality: null, fps: 0, tab: 'training', viewError: null,
+    quality: null, fps: 0, tab: 'training', viewError: null, drawn: null,
   };
 }
 

@@ -61,5 +61,9 @@ test('the default state has every key of the contract', () => {
   for (const k of keys) assert.ok(k in s, k);
   assert.equal(s.playback.mode, 'live');
   assert.equal(s.filters.types.size, 4);
+  // Per-session maps, as app.js keeps them: {[session]: rows} and {[session]: [events]}.
+  assert.deepEqual(s.metrics, {});
+  assert.deepEqual(s.events, {});
+  assert.ok(!Array.isArray(s.events), 'events is a map by session, not a list');
   assert.notEqual(defaultState().filters.types, s.filters.types, 'fresh objects each time');
 });
