@@ -34,7 +34,7 @@ for t in $GPU_TESTS; do
         *) TARGETS="$TARGETS $t" ;;
     esac
 done
-for b in bench_cpu_step bench_viz_overhead; do TARGETS="$TARGETS $b"; done
+for b in bench_cpu_step bench_viz_overhead bench_op_profile; do TARGETS="$TARGETS $b"; done
 echo "gpu_bundle: building $TARGETS"
 cmake --build "$TREE" -j"$JOBS" --target $TARGETS
 
