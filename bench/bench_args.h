@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
+#include "kernels/counter_rng.h"
 #include "trainer/model_config.h"
 
 namespace nanogpt::bench {
@@ -30,6 +32,18 @@ inline bool parse_args(int argc, char** argv, std::map<std::string, std::string>
         values[key.substr(2)] = argv[i + 1];
     }
     return true;
+}
+
+// A fixed pseudo-random batch: inputs and targets of B*T tokens below `vocab`, a pure function
+// of the seeds, so every benchmark (and every run of it) steps on the same data.
+inline void random_batch(int B, int T, int vocab, std::vector<int>& x, std::vector<int>& y,
+                         uint64_t x_seed = 1, uint64_t y_seed = 2) {
+    x.resize((size_t)B * T);
+    y.resize((size_t)B * T);
+    for (size_t i = 0; i < x.size(); i++) {
+        x[i] = (int)(rng_at(x_seed, i) % vocab);
+        y[i] = (int)(rng_at(y_seed, i) % vocab);
+    }
 }
 
 }  // namespace nanogpt::bench

@@ -53,11 +53,8 @@ int main(int argc, char** argv) {
     GPT2 model(be, mc);
     model.init_random(1);
     AdamW opt(model, AdamWSettings{});
-    std::vector<int> x((size_t)B * T), y((size_t)B * T);
-    for (size_t i = 0; i < x.size(); i++) {
-        x[i] = (int)(rng_at(1, i) % mc.vocab_size);
-        y[i] = (int)(rng_at(2, i) % mc.vocab_size);
-    }
+    std::vector<int> x, y;
+    bench::random_batch(B, T, mc.vocab_size, x, y);
     PassOptions po;
     po.dloss = 1.0f / (B * T);
     std::vector<double> times;

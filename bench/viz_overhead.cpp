@@ -122,14 +122,11 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         r.frame_bytes = obs->frame_bytes();
     }
     HostParamReader reader(model);
-    std::vector<int> x((size_t)B * T), y((size_t)B * T);
+    std::vector<int> x, y;
     PassOptions po;
     po.dloss = 1.0f / (B * T);
     for (int s = 0; s < steps; s++) {
-        for (size_t i = 0; i < x.size(); i++) {
-            x[i] = (int)(rng_at(round * 1000 + s, i) % model.config().vocab_size);
-            y[i] = (int)(rng_at(round * 1000 + s + 7, i) % model.config().vocab_size);
-        }
+        bench::random_batch(B, T, model.config().vocab_size, x, y, round * 1000 + s, round * 1000 + s + 7);
         auto t0 = Clock::now();
         model.zero_grad();
         model.forward(x.data(), y.data(), B, T, po);
