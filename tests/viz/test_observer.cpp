@@ -163,6 +163,16 @@ struct ReleaseAll {
     ~ReleaseAll() { r.release(INT_MAX); }
 };
 
+// Options of an observer that records to runs_dir without serving (session "" picks one).
+VizOptions recording_options(const std::string& runs_dir, const std::string& session, int interval) {
+    VizOptions o;
+    o.serve = false;
+    o.runs_dir = runs_dir;
+    if (!session.empty()) o.session = session;
+    o.interval = interval;
+    return o;
+}
+
 void fill_stats(SampleRequest* r) {
     for (auto& st : r->stats) { st.count = 10; st.sum = 1; st.sumsq = 2; st.min = -1; st.max = 1; }
 }
@@ -178,11 +188,7 @@ std::vector<std::string> frame_files(const std::string& run_dir) {
 
 TEST(VizObserver, FramesHoldTheWatchedValuesAtTheirStep) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.session = "s1";
-    o.interval = 5;
+    VizOptions o = recording_options(dir.path, "s1", 5);
     FakeModel m;
     VizObserver obs(o);
     obs.run_started(m.desc, R"({"start_time":"now"})");
@@ -225,11 +231,7 @@ TEST(VizObserver, FramesHoldTheWatchedValuesAtTheirStep) {
 
 TEST(VizObserver, ThrowingSamplerIsCountedAndTrainingGoesOn) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.session = "s2";
-    o.interval = 2;
+    VizOptions o = recording_options(dir.path, "s2", 2);
     int calls = 0;
     o.fault = [&](const std::string& where) {
         if (where == "gather" && ++calls % 2 == 1) throw std::runtime_error("injected gather fault");
@@ -251,10 +253,7 @@ TEST(VizObserver, ThrowingSamplerIsCountedAndTrainingGoesOn) {
 
 TEST(VizObserver, FailingFrameBuildIsContained) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.interval = 1;
+    VizOptions o = recording_options(dir.path, "", 1);
     o.fault = [](const std::string& where) {
         if (where == "build") throw std::runtime_error("injected build fault");
     };
@@ -290,10 +289,7 @@ TEST(VizObserver, UnwritableRunsDirectoryDegradesToNoStore) {
 
 TEST(VizObserver, BusyBuffersSkipSamplesInsteadOfWaiting) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.interval = 1;
+    VizOptions o = recording_options(dir.path, "", 1);
     FakeModel m;
     VizObserver obs(o);
     obs.run_started(m.desc, "{}");
@@ -323,11 +319,7 @@ std::vector<float> ln2w_layer1(const Frame& f) {
 
 TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.session = "h1";
-    o.interval = 1;
+    VizOptions o = recording_options(dir.path, "h1", 1);
     FakeModel m;
     GatedReader reader(m);
     VizObserver obs(o);
@@ -367,11 +359,7 @@ TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
 
 TEST(VizObserverHandOff, BothSlotsInFlightSkipTheNextSampleWithoutWaiting) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.session = "h2";
-    o.interval = 1;
+    VizOptions o = recording_options(dir.path, "h2", 1);
     FakeModel m;
     GatedReader reader(m);
     VizObserver obs(o);
@@ -420,10 +408,7 @@ TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
         }
     } reader;
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.interval = 1;
+    VizOptions o = recording_options(dir.path, "", 1);
     FakeModel m;
     VizObserver obs(o);
     obs.run_started(m.desc, "{}");
@@ -448,11 +433,7 @@ TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
 // busy (the call waits for one instead of skipping).
 TEST(VizObserverHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
     TempDir dir;
-    VizOptions o;
-    o.serve = false;
-    o.runs_dir = dir.path;
-    o.session = "final";
-    o.interval = 5;
+    VizOptions o = recording_options(dir.path, "final", 5);
     FakeModel m;
     GatedReader reader(m);
     VizObserver obs(o);
