@@ -174,6 +174,8 @@ export function createStatsPanel(host, store) {
     const t = target();
     const step = shown?.step ?? null;
     panel.dataset.step = step == null ? '' : String(step);
+    // With no tensor, the charts go too: a stale picture of a tensor no longer named misleads.
+    for (const c of [...sparks.map((sp) => sp.canvas), histTitle, hist]) c.hidden = !t;
     if (!t) {
       title.textContent = 'tensor statistics';
       hint.textContent = history.keys().length ? 'no tensor passes the filters' : 'waiting for a frame…';

@@ -151,7 +151,10 @@ describe('dashboard on a live run', { skip: skip ?? false }, () => {
     await empty.waitFor({ state: 'visible', timeout: h.WAIT_MS });
     assert.ok((await empty.innerText()).trim().length > 0, 'filter-empty has no message');
     await h.saveShot(page, 'live-filter-empty');
+    // The statistics panel names no tensor and draws no stale charts while nothing is shown.
+    await h.byTestId(page, 'hist-chart').waitFor({ state: 'hidden', timeout: h.WAIT_MS });
     await h.byTestId(page, 'filter-suggest').click();
+    await h.byTestId(page, 'hist-chart').waitFor({ state: 'visible', timeout: h.WAIT_MS });
     await empty.waitFor({ state: 'hidden', timeout: h.WAIT_MS });
     await waitPickables(page, () => true, 'an item after following the suggestion');
     await h.saveShot(page, 'live-filter-suggested');
