@@ -68,16 +68,35 @@ export function joinOnStep(a, b) {
 }
 
 /**
- * Keeps at most `max` x values for drawing: every k-th point, always the last one, and every
- * point where a sparse column (val loss) has a value, so evaluations never disappear.
+ * Keeps about `max` x values for drawing (a chart is at most a few thousand pixels wide): the
+ * points are cut into max/2 buckets and each bucket keeps its first point plus, for every dense
+ * column, the points holding its lowest and highest value, so a loss spike or a gradient-norm
+ * blow-up is never thinned away. The last point and every point where a sparse column (val
+ * loss, in keepColumns) has a value are always kept.
  */
 export function decimate(columns, max, keepColumns = []) {
   const n = columns[0].length;
   if (n <= max) return columns;
-  const stride = Math.ceil(n / max);
-  const keep = [];
-  for (let i = 0; i < n; i++) {
-    if (i % stride === 0 || i === n - 1 || keepColumns.some((c) => columns[c][i] != null)) keep.push(i);
+  const dense = [];
+  for (let c = 1; c < columns.length; c++) if (!keepColumns.includes(c)) dense.push(columns[c]);
+  const stride = Math.ceil(n / Math.max(1, Math.floor(max / 2)));
+  const keep = new Set();
+  for (let start = 0; start < n; start += stride) {
+    const end = Math.min(n, start + stride);
+    keep.add(start);
+    for (const col of dense) {
+      let lo = -1, hi = -1;
+      for (let i = start; i < end; i++) {
+        const v = col[i];
+        if (v == null || !Number.isFinite(v)) continue;
+        if (lo < 0 || v < col[lo]) lo = i;
+        if (hi < 0 || v > col[hi]) hi = i;
+      }
+      if (lo >= 0) { keep.add(lo); keep.add(hi); }
+    }
+    for (let i = start; i < end; i++) if (keepColumns.some((c) => columns[c][i] != null)) keep.add(i);
   }
-  return columns.map((col) => keep.map((i) => col[i]));
+  keep.add(n - 1);
+  const kept = [...keep].sort((a, b) => a - b);
+  return columns.map((col) => kept.map((i) => col[i]));
 }

@@ -12,7 +12,7 @@ import { COLORS } from './theme.js';
 import { runState } from './status.js';
 
 const REDRAW_MS = 250;
-const MAX_DRAWN = 20000;   // x values per chart; beyond this, every k-th step (evaluations kept)
+const MAX_DRAWN = 2000;    // x values per chart, about; beyond, buckets keep their extremes (decimate)
 const MAX_EVENTS = 200;
 
 const fmt4 = (v) => (v == null ? '–' : v.toFixed(4));

@@ -59,13 +59,15 @@ test('joinOnStep: union of steps, null where a run has no point', () => {
   assert.deepEqual(joinOnStep({ step: [], ys: [[]] }, { step: [3], ys: [[1]] }), [[3], [null], [1]]);
 });
 
-test('decimate keeps every k-th point, the last one and every sparse-column point', () => {
+test('decimate keeps bucket starts, the last point and every sparse-column point', () => {
   const n = 100;
   const xs = Array.from({ length: n }, (_, i) => i);
   const train = xs.map((i) => i * 2);
   const val = xs.map((i) => (i === 33 || i === 77 ? i : null));
   const [dx, dtrain, dval] = decimate([xs, train, val], 10, [2]);
-  assert.ok(dx.length <= 10 + 3, `kept ${dx.length}`);
+  // 5 buckets of 20: first, lowest and highest of the dense column each, plus 2 evaluations and the last.
+  assert.ok(dx.length <= 5 * 3 + 2 + 1, `kept ${dx.length}`);
+  assert.ok(dx.length < n / 4, `kept ${dx.length} of ${n}`);
   assert.equal(dx[0], 0);
   assert.equal(dx[dx.length - 1], n - 1, 'the last point stays');
   assert.ok(dx.includes(33) && dx.includes(77), 'evaluations stay');
@@ -74,4 +76,18 @@ test('decimate keeps every k-th point, the last one and every sparse-column poin
   for (let i = 1; i < dx.length; i++) assert.ok(dx[i] > dx[i - 1], 'order kept');
   const small = [[1, 2], [3, 4]];
   assert.equal(decimate(small, 10), small, 'short columns pass through');
+});
+
+test('decimate never thins away a spike or a dip of a dense column', () => {
+  const n = 10000;
+  const xs = Array.from({ length: n }, (_, i) => i);
+  const loss = xs.map((i) => 3 - i * 1e-4);
+  loss[4321] = 9.5;   // a loss spike
+  const gn = xs.map(() => 1);
+  gn[777] = 0.01;     // a dip in another column
+  const [dx, dloss, dgn] = decimate([xs, loss, gn], 200);
+  assert.ok(dx.length <= 100 * 5 + 1, `kept ${dx.length}`);
+  assert.ok(dx.includes(4321) && dloss.includes(9.5), 'the spike is drawn');
+  assert.ok(dx.includes(777) && dgn.includes(0.01), 'the dip is drawn');
+  assert.equal(Math.max(...dloss), Math.max(...loss));
 });
