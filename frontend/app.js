@@ -92,7 +92,11 @@ async function reloadHistory(session) {
     const [, index] = await Promise.all([loadHistory(session), rest.getFrameIndex(session)]);
     if (store.get().session === session) store.set({ frameIndex: index });
   } catch (err) {
+    // Without its history the page would drop this run's live messages: try again shortly.
     console.error(`reloading ${session}:`, err);
+    setTimeout(() => {
+      if (store.get().session === session && !loaded.has(session)) reloadHistory(session);
+    }, 2000);
   }
 }
 

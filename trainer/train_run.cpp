@@ -271,10 +271,13 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text) {
         float lr = learning_rate_at(cfg, step);
         // A dashboard sample shows the state after this update (step + 1 updates): its exact
         // statistics come out of the optimizer's pass, then the watched values are copied.
+        // The final state's sample may wait for a free buffer: that wait is not step time.
+        const auto wait0 = Clock::now();
         SampleRequest* sample = viz ? viz->sample_due(step + 1, step + 1 == cfg.max_iters) : nullptr;
+        const double sample_wait_ms = ms_since(wait0);
         float norm = opt.step(lr, step + 1, sample ? sample->stats.data() : nullptr);
         if (sample) viz->sample_ready(sample, param_reader);
-        double ms = ms_since(t0);
+        double ms = ms_since(t0) - sample_wait_ms;
 
         row.train_loss = (float)loss;
         row.lr = lr;

@@ -1,7 +1,8 @@
 // observer.h: the one interface between the trainer and everything that watches it.
 //
 // The trainer calls these from its own thread; every call returns at once (a copy into a
-// preallocated buffer, or a device copy queued, at most). It never learns how parameters are drawn, stored or sent.
+// preallocated buffer, or a device copy queued, at most), except the final state's
+// sample_due, which waits for a free buffer once training is over. It never learns how parameters are drawn, stored or sent.
 // With --viz-off there is no observer at all, so the training step does no viz work.
 #pragma once
 #include <cstdint>

@@ -175,6 +175,10 @@ struct VizObserver::Impl {
             slot.busy = false;
             return;
         }
+        // The slot goes back to the trainer exactly once: as soon as the frame owns its data,
+        // or on failure before that. Releasing it twice would let the trainer refill a slot
+        // this thread still reads (its stats and its pending copy).
+        bool released = false;
         try {
             fault("build");
             auto t0 = std::chrono::steady_clock::now();
@@ -205,6 +209,7 @@ struct VizObserver::Impl {
                 }
             }
             slot.busy = false;  // the frame owns its data now; the trainer may refill the slot
+            released = true;
             auto bytes = std::make_shared<const std::string>(encode_frame(f));
             {
                 double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -237,7 +242,7 @@ struct VizObserver::Impl {
         } catch (const std::exception& e) {
             failure("frame building", e.what());
         }
-        slot.busy = false;
+        if (!released) slot.busy = false;
     }
 
     void run() {

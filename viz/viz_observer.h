@@ -6,7 +6,8 @@
 // bounded queue). One viz worker thread does the rest: waits for the copy to land, projection,
 // encoding, disk (RunStore), and hands messages to the hub's I/O thread. Any
 // failure in the worker is caught, logged once per place with context, counted, and that
-// part degrades (e.g. the store is switched off); training never waits and never stops.
+// part degrades (e.g. the store is switched off); training never waits (but for the final
+// state's buffer, once training is over) and never stops.
 #pragma once
 #include <cstdint>
 #include <functional>

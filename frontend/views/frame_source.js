@@ -36,6 +36,7 @@ export function createFrameSource(store, { fetchFrame }) {
 
   let busy = false;
   let wanted = null; // {session, step}
+  let latest = null; // the step last asked for by show(), fetched or already on screen
   async function pump() {
     if (busy) return;
     busy = true;
@@ -47,7 +48,8 @@ export function createFrameSource(store, { fetchFrame }) {
           const prevStep = stepsBefore(step);
           const [frame, prev] = await Promise.all([get(session, step),
             prevStep == null ? null : get(session, prevStep).catch(() => null)]);
-          if (wanted || store.get().session !== session) continue; // superseded
+          // Superseded: another step was asked for meanwhile, even the one already on screen.
+          if (wanted || store.get().session !== session || latest?.step !== step) continue;
           store.set({ prevFrame: prev, frame });
         } catch (err) {
           console.error(`frame ${step} of ${session}:`, err);
@@ -63,15 +65,17 @@ export function createFrameSource(store, { fetchFrame }) {
     show(step) {
       const { session } = store.get();
       if (!session || step == null) return Promise.resolve();
+      latest = { session, step };
       if (store.get().frame?.step === step && store.get().frame?.session === session) return Promise.resolve();
       wanted = { session, step };
       return pump();
     },
     pushLive(frame) {
+      latest = null; // a recorded frame still being fetched must not replace the live one
       const prev = store.get().frame;
       put(frame);
       store.set({ prevFrame: prev && prev.session === frame.session ? prev : null, frame });
     },
-    clear() { cache.clear(); wanted = null; },
+    clear() { cache.clear(); wanted = null; latest = null; },
   };
 }

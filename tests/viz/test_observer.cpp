@@ -468,3 +468,55 @@ TEST(VizObserverHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
     EXPECT_EQ(obs.counters().skipped_samples, 0u);
     EXPECT_TRUE(std::filesystem::exists(dir.path + "/final/frames/000000012.bin"));
 }
+
+// The worker hands a slot back once, as soon as its frame owns the data. A second hand-back
+// after the frame is stored would free a slot the trainer has already claimed again (and is
+// filling), so the next sample would get that same slot while it is still in use.
+TEST(VizObserverHandOff, ASlotIsHandedBackOnceWhileItsFrameIsStillBeingWritten) {
+    TempDir dir;
+    VizOptions o = recording_options(dir.path, "once", 1);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool in_store = false, go_on = false;
+    o.fault = [&](const std::string& where) {
+        if (where != "store") return;
+        std::unique_lock<std::mutex> lock(mu);
+        if (go_on) return;  // later frames pass straight through
+        in_store = true;
+        cv.notify_all();
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return go_on; });  // deadlock guard only
+    };
+    FakeModel m;
+    VizObserver obs(o);
+    obs.run_started(m.desc, "{}");
+
+    SampleRequest* first = obs.sample_due(1);
+    ASSERT_NE(first, nullptr);
+    fill_stats(first);
+    obs.sample_ready(first, m);
+    {
+        std::unique_lock<std::mutex> lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return in_store; }));
+    }
+    // The frame of step 1 is being stored; its slot is already free, and the trainer takes it.
+    SampleRequest* second = obs.sample_due(2);
+    ASSERT_EQ(second, first) << "the first slot is handed back before the frame is stored";
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        go_on = true;
+    }
+    cv.notify_all();
+    obs.drain();  // the worker finishes the frame of step 1
+    // The trainer still holds `second` (not yet filled): the next sample must get the other slot.
+    SampleRequest* third = obs.sample_due(3);
+    ASSERT_NE(third, nullptr);
+    EXPECT_NE(third, second) << "a slot in the trainer's hands was handed out again";
+    EXPECT_EQ(obs.sample_due(4), nullptr) << "both slots are in use";
+    for (SampleRequest* r : {second, third}) {
+        fill_stats(r);
+        obs.sample_ready(r, m);
+    }
+    obs.drain();
+    obs.run_finished("finished");
+    EXPECT_EQ(obs.counters().frames, 3u);
+}
