@@ -162,7 +162,12 @@ std::unique_ptr<PendingCopy> CudaBackend::gather_async(const float* params, cons
                       std::memcmp(s.uploaded.data(), indices, n * sizeof(uint64_t)) == 0;
     if (!same) {
         if (n > s.indices_capacity) {
-            if (s.d_indices) CUDA_CHECK(cudaFreeAsync(s.d_indices, s.side));
+            // Forget the old buffer before allocating: if the allocation throws, a later call
+            // must not free it twice.
+            uint64_t* old = s.d_indices;
+            s.d_indices = nullptr;
+            s.indices_capacity = 0;
+            if (old) CUDA_CHECK(cudaFreeAsync(old, s.side));
             CUDA_CHECK(cudaMallocAsync((void**)&s.d_indices, n * sizeof(uint64_t), s.side));
             s.indices_capacity = n;
         }
@@ -187,7 +192,10 @@ std::unique_ptr<PendingCopy> CudaBackend::gather_async(const float* params, cons
     CUDA_CHECK(cudaStreamWaitEvent(s.side, s.queued, 0));
 
     if (n > s.compact_capacity) {
-        if (s.d_compact) CUDA_CHECK(cudaFreeAsync(s.d_compact, s.side));
+        float* old = s.d_compact;  // forgotten first, as the indices above
+        s.d_compact = nullptr;
+        s.compact_capacity = 0;
+        if (old) CUDA_CHECK(cudaFreeAsync(old, s.side));
         CUDA_CHECK(cudaMallocAsync((void**)&s.d_compact, 2 * n * sizeof(float), s.side));
         s.compact_capacity = n;
     }
