@@ -2,18 +2,12 @@
 
 #include "common/error.h"
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/precision.h"
 #ifdef NANOGPT_HAS_CUDA
 #include "kernels/cuda/cuda_backend.h"
 #endif
 
 namespace nanogpt {
-
-namespace {
-void check_precision(const std::string& precision) {
-    if (precision != "fp32" && precision != "tf32" && precision != "bf16")
-        throw Error("unknown precision '" + precision + "'", "use fp32, tf32 or bf16");
-}
-}  // namespace
 
 bool built_with_cuda() {
 #ifdef NANOGPT_HAS_CUDA
@@ -24,13 +18,13 @@ bool built_with_cuda() {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision) {
-    check_precision(precision);
+    [[maybe_unused]] const Precision p = parse_precision(precision);  // checked in every build
     if (device != "auto" && device != "cpu" && device != "cuda")
         throw Error("unknown device '" + device + "'", "use auto, cpu or cuda");
 #ifdef NANOGPT_HAS_CUDA
     if (device == "cuda" || device == "auto") {
         const int gpus = cuda_device_count();
-        if (gpus > 0) return std::make_unique<CudaBackend>(parse_precision(precision), 0);
+        if (gpus > 0) return std::make_unique<CudaBackend>(p, 0);
         if (device == "cuda")
             throw Error("no CUDA device found",
                         "check nvidia-smi and the driver (and CUDA_VISIBLE_DEVICES), or use --device cpu");

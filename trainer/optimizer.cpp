@@ -1,7 +1,7 @@
 #include "trainer/optimizer.h"
 
 #include <cmath>
-#include <string>
+#include <cstring>
 
 #include "common/error.h"
 
@@ -46,7 +46,7 @@ float AdamW::step(float lr, int t, SlabStats* stats) {
         // part of the model, so its statistics cover the first V rows only. AdamW is
         // elementwise, so updating the padding in a second call changes nothing else.
         size_t stat_size = info.size;
-        if (tensor_stats && std::string(info.name) == "wte")
+        if (tensor_stats && std::strcmp(info.name, "wte") == 0)
             stat_size = (size_t)model_.config().vocab_size * info.cols;
         be.adamw_update(model_.params() + info.offset, model_.grads() + info.offset,
                         m_ + info.offset, v_ + info.offset, stat_size, lr, s_.beta1, s_.beta2,

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "common/file_io.h"
+#include "kernels/precision.h"
 
 namespace nanogpt {
 
@@ -155,7 +156,7 @@ void TrainConfig::validate() const {
     need(warmup_iters >= 0, "warmup_iters", "must be >= 0");
     need(!decay_lr || lr_decay_iters > warmup_iters, "lr_decay_iters", "must be greater than warmup_iters");
     need(device == "auto" || device == "cpu" || device == "cuda", "device", "must be auto, cpu or cuda");
-    need(precision == "fp32" || precision == "tf32" || precision == "bf16", "precision",
+    need(is_precision_name(precision), "precision",
          "must be fp32, tf32 or bf16");
     need(threads >= 0, "threads", "must be >= 0");
     need(sample_interval >= 0, "sample_interval", "must be >= 0");

@@ -19,12 +19,9 @@
 #include <string>
 
 #include "kernels/backend.h"
+#include "kernels/precision.h"
 
 namespace nanogpt {
-
-enum class Precision { fp32, tf32, bf16 };
-Precision parse_precision(const std::string& name);  // throws Error on an unknown name
-const char* precision_name(Precision p);
 
 // Number of usable CUDA devices; 0 (never an error) when there is no driver or no GPU.
 int cuda_device_count();

@@ -99,6 +99,20 @@ struct DoneCopy final : PendingCopy {
     void wait() override {}
 };
 
+// Grows a device buffer to at least `count` elements with stream-ordered calls on `stream`
+// (no device-wide synchronisation). The old buffer is forgotten before the allocation, so one
+// that throws cannot lead to a double free later.
+template <class T>
+void grow_async(T*& buffer, size_t& capacity, size_t count, cudaStream_t stream) {
+    if (count <= capacity) return;
+    T* old = buffer;
+    buffer = nullptr;
+    capacity = 0;
+    if (old) CUDA_CHECK(cudaFreeAsync(old, stream));
+    CUDA_CHECK(cudaMallocAsync((void**)&buffer, count * sizeof(T), stream));
+    capacity = count;
+}
+
 }  // namespace
 
 struct CudaBackend::SampleState {
@@ -112,7 +126,7 @@ struct CudaBackend::SampleState {
     uint64_t* staging = nullptr;  // pinned, for an upload that does not block the host
     size_t staging_capacity = 0;
     cudaEvent_t staged = nullptr;  // recorded after the upload from staging
-    float* d_compact = nullptr;  // 2 * compact_capacity floats
+    float* d_compact = nullptr;  // compact_capacity floats: n values, then n gradients
     size_t compact_capacity = 0;
     std::shared_ptr<PinnedBuffer> pinned[2];
     uint64_t next_ticket = 1;
@@ -161,16 +175,7 @@ std::unique_ptr<PendingCopy> CudaBackend::gather_async(const float* params, cons
     const bool same = s.uploaded.size() == n &&
                       std::memcmp(s.uploaded.data(), indices, n * sizeof(uint64_t)) == 0;
     if (!same) {
-        if (n > s.indices_capacity) {
-            // Forget the old buffer before allocating: if the allocation throws, a later call
-            // must not free it twice.
-            uint64_t* old = s.d_indices;
-            s.d_indices = nullptr;
-            s.indices_capacity = 0;
-            if (old) CUDA_CHECK(cudaFreeAsync(old, s.side));
-            CUDA_CHECK(cudaMallocAsync((void**)&s.d_indices, n * sizeof(uint64_t), s.side));
-            s.indices_capacity = n;
-        }
+        grow_async(s.d_indices, s.indices_capacity, n, s.side);
         // The staging buffer may still feed the previous upload (never-recorded: returns).
         CUDA_CHECK(cudaEventSynchronize(s.staged));
         if (n > s.staging_capacity) {
@@ -191,14 +196,7 @@ std::unique_ptr<PendingCopy> CudaBackend::gather_async(const float* params, cons
     CUDA_CHECK(cudaEventRecord(s.queued, stream_));
     CUDA_CHECK(cudaStreamWaitEvent(s.side, s.queued, 0));
 
-    if (n > s.compact_capacity) {
-        float* old = s.d_compact;  // forgotten first, as the indices above
-        s.d_compact = nullptr;
-        s.compact_capacity = 0;
-        if (old) CUDA_CHECK(cudaFreeAsync(old, s.side));
-        CUDA_CHECK(cudaMallocAsync((void**)&s.d_compact, 2 * n * sizeof(float), s.side));
-        s.compact_capacity = n;
-    }
+    grow_async(s.d_compact, s.compact_capacity, 2 * n, s.side);  // values, then gradients
 
     // 3. Gather, then hold stream_ (on the GPU) until the gather has read what it needs.
     const int threads = 256;
