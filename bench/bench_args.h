@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "trainer/model_config.h"
 
 namespace nanogpt::bench {

@@ -21,7 +21,7 @@
 #include "bench/bench_args.h"
 #include "bench/profiling_backend.h"
 #include "common/error.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "trainer/device.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"

@@ -171,7 +171,7 @@ double ProfilingBackend::sum_squares(const float* x, size_t n) {
 }
 void ProfilingBackend::adamw_update(float* param, const float* grad, float* m, float* v,
                                     size_t n, float lr, float beta1, float beta2, float eps,
-                                    float weight_decay, float grad_scale, int t, SlabStats* stats,
+                                    float weight_decay, float grad_scale, int t, TensorStats* stats,
                                     int slabs) {
     timed("adamw_update", [&] {
         inner_.adamw_update(param, grad, m, v, n, lr, beta1, beta2, eps, weight_decay,

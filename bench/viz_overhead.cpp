@@ -22,7 +22,7 @@
 #include <rapidjson/document.h>
 
 #include "bench/bench_args.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"

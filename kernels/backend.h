@@ -26,7 +26,7 @@ namespace nanogpt {
 // Exact statistics of one slab of a parameter tensor (one layer of it), gathered for free
 // during the AdamW pass when the dashboard asks for a sample. Histogram edges are given by the
 // caller (the previous sample's range); values outside land in the edge bins.
-struct SlabStats {
+struct TensorStats {
     static constexpr int kBins = 64;
     double sum = 0, sumsq = 0;   // of the parameters after the update
     double grad_sumsq = 0;       // of the raw gradient (before clipping)
@@ -115,11 +115,11 @@ public:
     virtual double sum_squares(const float* x, size_t n) = 0;
     // One AdamW step (decoupled weight decay, bias-corrected moments; PyTorch's AdamW).
     // The gradient is multiplied by grad_scale first (gradient clipping). t counts from 1.
-    // stats, when not null, receives SlabStats for `slabs` equal consecutive slabs of the n
+    // stats, when not null, receives TensorStats for `slabs` equal consecutive slabs of the n
     // values (host memory; hist_lo/hist_hi set by the caller).
     virtual void adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
                               float lr, float beta1, float beta2, float eps, float weight_decay,
-                              float grad_scale, int t, SlabStats* stats = nullptr,
+                              float grad_scale, int t, TensorStats* stats = nullptr,
                               int slabs = 1) = 0;
 
     // ---- dashboard sampling ----

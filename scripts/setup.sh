@@ -48,18 +48,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-# The dashboard's libraries, served by the hub from frontend/vendor/ (never a CDN: the machine
-# may be offline). Copied rather than linked so the hub's static root stays self-contained.
-vendor=frontend/vendor
-mkdir -p "$vendor/three/addons/controls" "$vendor/uplot"
-for f in node_modules/three/build/three.module.js node_modules/three/build/three.core.js; do
-  cmp -s "$f" "$vendor/three/$(basename "$f")" || cp "$f" "$vendor/three/"
-done
-cmp -s node_modules/three/examples/jsm/controls/OrbitControls.js "$vendor/three/addons/controls/OrbitControls.js" ||
-  cp node_modules/three/examples/jsm/controls/OrbitControls.js "$vendor/three/addons/controls/"
-for f in node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css; do
-  cmp -s "$f" "$vendor/uplot/$(basename "$f")" || cp "$f" "$vendor/uplot/"
-done
+# The dashboard's libraries (three.js, uPlot) are served by the hub straight from node_modules/
+# at /vendor/<package>/ (never a CDN: the machine may be offline). Remove the copies that older
+# set-ups made under frontend/vendor/.
+rm -rf frontend/vendor
 
 # Configure and build.
 BUILD_DIR=${BUILD_DIR:-build}

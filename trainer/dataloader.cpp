@@ -4,7 +4,7 @@
 
 #include "common/error.h"
 #include "data/shard.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 
 namespace nanogpt {
 

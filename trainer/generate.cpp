@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 
 namespace nanogpt {
 

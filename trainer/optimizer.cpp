@@ -27,7 +27,7 @@ int AdamW::num_slabs() const {
     return n;
 }
 
-float AdamW::step(float lr, int t, SlabStats* stats) {
+float AdamW::step(float lr, int t, TensorStats* stats) {
     Backend& be = model_.backend();
     float norm = grad_norm();
     // PyTorch's clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is below 1.
@@ -36,9 +36,9 @@ float AdamW::step(float lr, int t, SlabStats* stats) {
         float coef = s_.grad_clip / (norm + 1e-6f);
         if (coef < 1.0f) scale = coef;
     }
-    SlabStats* slab = stats;
+    TensorStats* slab = stats;
     for (const ParamTensorInfo& info : model_.layout().tensors) {
-        SlabStats* tensor_stats = slab;
+        TensorStats* tensor_stats = slab;
         if (slab) slab += info.layers;
         if (info.is_bias && !s_.train_biases) continue;  // frozen at zero: no stats either
         float wd = info.is_matrix ? s_.weight_decay : 0.0f;

@@ -24,9 +24,9 @@ public:
 
     // Clips, updates every parameter, and returns the gradient norm before clipping.
     // t counts optimizer steps from 1 (bias correction). stats, when not null, points to one
-    // SlabStats per layer of every tensor, in layout order (num_slabs() of them): the
+    // TensorStats per layer of every tensor, in layout order (num_slabs() of them): the
     // dashboard's exact statistics, computed in the same pass.
-    float step(float lr, int t, SlabStats* stats = nullptr);
+    float step(float lr, int t, TensorStats* stats = nullptr);
     int num_slabs() const;
     float grad_norm();
 

@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/file_io.h"
 #include "data/tokenizer.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "trainer/checkpoint.h"
 #include "trainer/dataloader.h"
 #include "trainer/device.h"

@@ -1,6 +1,7 @@
 #include "trainer/viz_bridge.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 
@@ -27,7 +28,10 @@ std::unique_ptr<TrainingObserver> make_dashboard(const TrainConfig& cfg) {
     o.token = cfg.viz_token;
     o.runs_dir = cfg.viz_runs_dir;
     o.history_mb = (uint64_t)cfg.viz_history_mb;
-    o.static_dir = std::string(NANOGPT_SOURCE_DIR) + "/frontend";
+    o.files = viz::dashboard_files(NANOGPT_SOURCE_DIR);
+    for (const std::string& f : viz::missing_library_files(o.files))
+        std::printf("warning: %s is missing, so the dashboard page cannot load: run `npm install` in %s "
+                    "(scripts/setup.sh does it)\n", f.c_str(), NANOGPT_SOURCE_DIR);
     o.sampling.embedding_points = cfg.viz_embedding_points;
     o.sampling.grid = cfg.viz_grid;
     o.sampling.max_frame_bytes = (size_t)cfg.viz_max_frame_bytes;

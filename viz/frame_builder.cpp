@@ -57,14 +57,14 @@ std::string FrameBuilder::meta_json() const {
 
 Frame FrameBuilder::empty_frame() const {
     std::vector<float> zeros(plan_.indices.size(), 0.0f);
-    std::vector<SlabStats> stats;
+    std::vector<TensorStats> stats;
     for (const TensorDesc& t : model_.tensors) stats.resize(stats.size() + t.layers);
     FrameBuilder scratch = *this;  // build() advances the projectors; leave ours untouched
     return scratch.build(0, zeros, zeros, stats);
 }
 
 Frame FrameBuilder::build(int step, const std::vector<float>& values, const std::vector<float>& grads,
-                          const std::vector<SlabStats>& stats, const std::vector<int>& hist_steps) {
+                          const std::vector<TensorStats>& stats, const std::vector<int>& hist_steps) {
     Frame f;
     f.session = session_;
     f.step = step;
@@ -110,7 +110,7 @@ Frame FrameBuilder::build(int step, const std::vector<float>& values, const std:
     size_t k = 0;
     for (const TensorDesc& t : model_.tensors) {
         for (int l = 0; l < t.layers; l++, k++) {
-            const SlabStats& s = k < stats.size() ? stats[k] : SlabStats{};
+            const TensorStats& s = k < stats.size() ? stats[k] : TensorStats{};
             const bool global = t.name == "wte" || t.name == "wpe" || t.name == "lnfw" || t.name == "lnfb";
             const int layer = global ? -1 : l;
             double n = s.count > 0 ? (double)s.count : 1.0;
@@ -122,9 +122,9 @@ Frame FrameBuilder::build(int step, const std::vector<float>& values, const std:
                                       s.hist_lo, s.hist_hi,
                                       (float)(k < hist_steps.size() ? hist_steps[k] : step)};
             add("stats", "stats", layer, t.name.c_str(), {kNumStats}, false, std::move(row));
-            std::vector<float> hist(SlabStats::kBins);
-            for (int b = 0; b < SlabStats::kBins; b++) hist[b] = (float)s.hist[b];
-            add("hist", "hist", layer, t.name.c_str(), {SlabStats::kBins}, false, std::move(hist));
+            std::vector<float> hist(TensorStats::kBins);
+            for (int b = 0; b < TensorStats::kBins; b++) hist[b] = (float)s.hist[b];
+            add("hist", "hist", layer, t.name.c_str(), {TensorStats::kBins}, false, std::move(hist));
         }
     }
     return f;

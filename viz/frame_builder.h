@@ -35,7 +35,7 @@ public:
     FrameBuilder(const ModelDesc& model, const SamplePlan& plan, std::string session);
     // hist_steps: per slab, the step of its histogram (empty: all counted at `step`).
     Frame build(int step, const std::vector<float>& values, const std::vector<float>& grads,
-                const std::vector<SlabStats>& stats, const std::vector<int>& hist_steps = {});
+                const std::vector<TensorStats>& stats, const std::vector<int>& hist_steps = {});
     // A frame of the plan's shape with zero data (for sizing).
     Frame empty_frame() const;
 

@@ -11,8 +11,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "viz/history_source.h"
+#include "viz/hub_static.h"
 
 namespace nanogpt::viz {
 
@@ -22,6 +24,7 @@ struct HubOptions {
     std::string token;        // required when host is not loopback; clients send ?token=... or
                               // "Authorization: Bearer ..." (HTTP and the WebSocket upgrade)
     std::string static_dir;   // frontend/: served at /, index.html for /
+    std::vector<StaticMount> static_mounts;  // the page's libraries at /vendor/<package>/
     size_t max_queued_frames = 4;          // per client, binary frames
     size_t max_client_message_bytes = 4096;
 };

@@ -12,7 +12,7 @@ constexpr uint64_t kMaxReports = 20;
 }  // namespace
 
 HubState::HubState(HubOptions options, std::shared_ptr<const HistorySource> history)
-    : options_(std::move(options)), history_(std::move(history)), static_files_(options_.static_dir) {}
+    : options_(std::move(options)), history_(std::move(history)), static_files_(options_.static_dir, options_.static_mounts) {}
 
 void HubState::set_hello(std::function<std::string()> make_hello) {
     std::lock_guard<std::mutex> lock(hello_mutex_);

@@ -35,22 +35,29 @@ bool is_under(const fs::path& root, const fs::path& inner) {
     return i != inner.end();
 }
 
-}  // namespace
-
-StaticFiles::StaticFiles(const std::string& dir) {
-    if (dir.empty()) return;
+fs::path canonical_dir(const std::string& dir) {
+    if (dir.empty()) return {};
     std::error_code ec;
     fs::path root = fs::canonical(dir, ec);
-    if (!ec && fs::is_directory(root, ec)) root_ = std::move(root);
+    if (ec || !fs::is_directory(root, ec)) return {};
+    return root;
 }
 
-HubReply StaticFiles::serve(std::string_view path) const {
-    if (root_.empty()) return not_found();
+HubReply library_missing(const std::string& prefix) {
+    HubReply reply;
+    reply.status = 404;
+    reply.content_type = "text/plain; charset=utf-8";
+    reply.body = "the dashboard's library under " + prefix +
+                 " is not installed: run `npm install` in the nanogpt source tree (scripts/setup.sh does it)\n";
+    return reply;
+}
 
+// The file under `root` named by the segments of `path` (the part after the mount's prefix).
+HubReply serve_under(const fs::path& root, std::string_view path) {
     // Build the path from its non-empty segments, so "//etc/passwd" cannot turn into an
     // absolute path when appended to the root. Dot segments never reach here, but a second
     // guard costs nothing.
-    fs::path candidate = root_;
+    fs::path candidate = root;
     size_t start = 0;
     bool any = false;
     while (start < path.size()) {
@@ -64,13 +71,13 @@ HubReply StaticFiles::serve(std::string_view path) const {
         }
         start = end + 1;
     }
-    if (!any || path.back() == '/') candidate /= "index.html";
+    if (!any || path.empty() || path.back() == '/') candidate /= "index.html";
 
-    // Resolve symlinks and check containment on the real path: a link inside frontend/ that
+    // Resolve symlinks and check containment on the real path: a link inside the root that
     // points elsewhere is treated as missing.
     std::error_code ec;
     const fs::path real = fs::canonical(candidate, ec);
-    if (ec || !is_under(root_, real)) return not_found();
+    if (ec || !is_under(root, real)) return not_found();
     if (!fs::is_regular_file(real, ec)) return not_found();  // directories, FIFOs, devices
     const std::uintmax_t size = fs::file_size(real, ec);
     if (ec) return not_found();
@@ -88,6 +95,62 @@ HubReply StaticFiles::serve(std::string_view path) const {
     // Revalidate every time: a rebuilt frontend shows up on reload.
     reply.headers.emplace_back("Cache-Control", "no-cache");
     return reply;
+}
+
+}  // namespace
+
+StaticFiles::StaticFiles(const std::string& dir, const std::vector<StaticMount>& mounts) {
+    for (const StaticMount& m : mounts) {
+        std::string prefix = m.prefix;
+        if (prefix.empty() || prefix.front() != '/') prefix.insert(prefix.begin(), '/');
+        if (prefix.back() != '/') prefix.push_back('/');
+        roots_.push_back({prefix, canonical_dir(m.dir)});
+    }
+    // Longest prefix first, so "/vendor/three/" wins over "/vendor/".
+    std::stable_sort(roots_.begin(), roots_.end(),
+                     [](const Root& a, const Root& b) { return a.prefix.size() > b.prefix.size(); });
+    roots_.push_back({"/", canonical_dir(dir)});
+}
+
+HubReply StaticFiles::serve(std::string_view path) const {
+    for (const Root& r : roots_) {
+        if (path.substr(0, r.prefix.size()) != r.prefix) continue;
+        if (r.path.empty()) return r.prefix == "/" ? not_found() : library_missing(r.prefix);
+        return serve_under(r.path, path.substr(r.prefix.size()));
+    }
+    return not_found();
+}
+
+namespace {
+// package -> one file the page imports from it (relative to node_modules/<package>/).
+struct Library {
+    const char* package;
+    const char* entry;
+};
+constexpr Library kLibraries[] = {{"three", "build/three.module.js"}, {"uplot", "dist/uPlot.esm.js"}};
+}  // namespace
+
+DashboardFiles dashboard_files(const std::string& source_dir) {
+    DashboardFiles files;
+    files.frontend_dir = source_dir + "/frontend";
+    for (const Library& lib : kLibraries)
+        files.libraries.push_back({std::string("/vendor/") + lib.package + "/",
+                                   source_dir + "/node_modules/" + lib.package});
+    return files;
+}
+
+std::vector<std::string> missing_library_files(const DashboardFiles& files) {
+    std::vector<std::string> missing;
+    for (const Library& lib : kLibraries) {
+        const std::string prefix = std::string("/vendor/") + lib.package + "/";
+        for (const StaticMount& m : files.libraries) {
+            if (m.prefix != prefix) continue;
+            const std::string entry = m.dir + "/" + lib.entry;
+            std::error_code ec;
+            if (!fs::is_regular_file(entry, ec)) missing.push_back(entry);
+        }
+    }
+    return missing;
 }
 
 std::string content_type_for(const fs::path& file) {

@@ -24,7 +24,7 @@ struct TensorDesc {
 
 struct ModelDesc {
     int L = 0, NH = 0, C = 0, V = 0, Vp = 0, maxT = 0;
-    std::vector<TensorDesc> tensors;  // llm.c order; one SlabStats per layer of each
+    std::vector<TensorDesc> tensors;  // llm.c order; one TensorStats per layer of each
     // Token ids of the training data from most to least frequent (for choosing which
     // embedding rows to watch); may be empty.
     std::vector<int> tokens_by_frequency;
@@ -56,7 +56,7 @@ public:
 // (exact full-tensor statistics in the update pass), then hands the request back.
 struct SampleRequest {
     int step = 0;
-    std::vector<SlabStats> stats;  // one per layer of each tensor, ModelDesc order
+    std::vector<TensorStats> stats;  // one per layer of each tensor, ModelDesc order
 };
 
 class TrainingObserver {

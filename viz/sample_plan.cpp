@@ -4,7 +4,7 @@
 #include <set>
 
 #include "common/error.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "viz/frame_builder.h"
 
 namespace nanogpt::viz {

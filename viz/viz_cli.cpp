@@ -43,7 +43,12 @@ void add_serve_command(CLI::App& app) {
         ho.host = a->host;
         ho.port = a->port;
         ho.token = a->token;
-        ho.static_dir = std::string(NANOGPT_SOURCE_DIR) + "/frontend";
+        const DashboardFiles files = dashboard_files(NANOGPT_SOURCE_DIR);
+        ho.static_dir = files.frontend_dir;
+        ho.static_mounts = files.libraries;
+        for (const std::string& f : missing_library_files(files))
+            std::printf("warning: %s is missing, so the page cannot load: run `npm install` in %s "
+                        "(scripts/setup.sh does it)\n", f.c_str(), NANOGPT_SOURCE_DIR);
         // Signals are taken by this thread alone (sigwait), so block them before the hub
         // starts its thread, which inherits the mask.
         sigset_t set;

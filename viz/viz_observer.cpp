@@ -111,7 +111,7 @@ struct VizObserver::Impl {
     static constexpr int kHistogramEverySteps = 10;
     std::mutex range_mu;
     std::vector<std::pair<float, float>> ranges;
-    std::vector<SlabStats> last_hist;
+    std::vector<TensorStats> last_hist;
     std::vector<int> last_hist_step;
 
     std::atomic<uint64_t> frames{0}, skipped{0}, dropped{0}, errors{0};
@@ -186,7 +186,7 @@ struct VizObserver::Impl {
             {
                 std::lock_guard<std::mutex> lock(range_mu);
                 for (size_t i = 0; i < slot.request.stats.size(); i++) {
-                    SlabStats& st = slot.request.stats[i];
+                    TensorStats& st = slot.request.stats[i];
                     if (st.want_hist) {
                         last_hist[i] = st;
                         last_hist_step[i] = slot.request.step;
@@ -202,7 +202,7 @@ struct VizObserver::Impl {
             {
                 std::lock_guard<std::mutex> lock(range_mu);
                 for (size_t i = 0; i < ranges.size() && i < slot.request.stats.size(); i++) {
-                    const SlabStats& st = slot.request.stats[i];
+                    const TensorStats& st = slot.request.stats[i];
                     if (st.count == 0) continue;
                     float pad = 0.05f * (st.max - st.min) + 1e-6f;
                     ranges[i] = {st.min - pad, st.max + pad};
@@ -310,7 +310,7 @@ void VizObserver::run_started(const ModelDesc& model, const std::string& run_jso
     size_t slabs = 0;
     for (const TensorDesc& t : model.tensors) slabs += t.layers;
     m.ranges.assign(slabs, {-0.1f, 0.1f});
-    m.last_hist.assign(slabs, SlabStats{});
+    m.last_hist.assign(slabs, TensorStats{});
     m.last_hist_step.assign(slabs, -1);
     for (SampleSlot& s : m.slots) {
         s.values.resize(m.plan.indices.size());
@@ -329,7 +329,8 @@ void VizObserver::run_started(const ModelDesc& model, const std::string& run_jso
             ho.host = m.opt.host;
             ho.port = m.opt.port;
             ho.token = m.opt.token;
-            ho.static_dir = m.opt.static_dir;
+            ho.static_dir = m.opt.files.frontend_dir;
+            ho.static_mounts = m.opt.files.libraries;
             m.hub = std::make_unique<Hub>(ho, std::make_shared<RunStoreReader>(m.opt.runs_dir, m.session));
             m.hub->set_hello([&m] { return m.hello(); });
             m.hub->start();
@@ -398,7 +399,7 @@ SampleRequest* VizObserver::sample_due(int step, bool final_state) {
             const int sample_index = step / m.opt.interval;
             std::lock_guard<std::mutex> lock(m.range_mu);
             for (size_t i = 0; i < s.request.stats.size(); i++) {
-                s.request.stats[i] = SlabStats{};
+                s.request.stats[i] = TensorStats{};
                 s.request.stats[i].hist_lo = m.ranges[i].first;
                 s.request.stats[i].hist_hi = m.ranges[i].second;
                 s.request.stats[i].want_hist =

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "viz/observer.h"
+#include "viz/hub_static.h"
 #include "viz/sample_plan.h"
 
 namespace nanogpt::viz {
@@ -25,7 +26,7 @@ struct VizOptions {
     std::string host = "127.0.0.1";
     int port = 8080;
     std::string token;
-    std::string static_dir;         // the frontend; default: frontend/ next to the sources
+    DashboardFiles files;           // the page and its libraries (dashboard_files(source dir))
     std::string runs_dir = "runs";
     std::string session;            // default: <UTC date-time>-<4 hex digits>
     uint64_t history_mb = 256;      // frames kept on disk per run

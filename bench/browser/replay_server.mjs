@@ -82,6 +82,7 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
   const session = `replay-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const startTime = new Date().toISOString();
   const root = resolve(staticDir);
+  const nodeModules = resolve(staticDir, '..', 'node_modules');
 
   const metrics = [];            // every metrics message sent (the REST history)
   const kept = new Map();        // step -> encoded frame, the newest KEEP_FRAMES
@@ -111,8 +112,11 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
       }
       return json(res, 404, { error: `no ${what} ${step ?? ''}` });
     }
-    const file = normalize(join(root, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile())
+    // The page's libraries come from npm's tree, mounted as the hub mounts them.
+    const lib = path.match(/^\/vendor\/(three|uplot)\/(.*)$/);
+    const base = lib ? join(nodeModules, lib[1]) : root;
+    const file = normalize(join(base, lib ? lib[2] : path === '/' ? 'index.html' : path));
+    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile())
       return json(res, 404, { error: `not found: ${path}` });
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
     res.end(readFileSync(file));

@@ -43,12 +43,12 @@ inline float adamw_one(float& param, float grad, float& m, float& v, const AdamW
     return delta;
 }
 
-// The same update, also accumulating SlabStats. The slabs are cut into blocks, all blocks of
+// The same update, also accumulating TensorStats. The slabs are cut into blocks, all blocks of
 // all slabs run in one parallel loop (one OpenMP region, not one per slab), each into its own
 // partial, and the partials are merged in order: the statistics do not depend on the thread
 // count either.
 void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_t n,
-                      const AdamWArgs& a, SlabStats* stats, int slabs) {
+                      const AdamWArgs& a, TensorStats* stats, int slabs) {
     constexpr size_t kBlock = 16384;
     struct Work { int slab; size_t i0, i1; };
     std::vector<Work> work;
@@ -56,14 +56,14 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
         size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs;
         for (size_t j = i0; j < i1; j += kBlock) work.push_back({s, j, std::min(i1, j + kBlock)});
     }
-    std::vector<SlabStats> part(work.size());
+    std::vector<TensorStats> part(work.size());
 #pragma omp parallel for schedule(static)
     for (size_t w = 0; w < work.size(); w++) {
         const Work& wk = work[w];
-        const SlabStats& out = stats[wk.slab];
-        const float lo = out.hist_lo, width = (out.hist_hi - out.hist_lo) / SlabStats::kBins;
+        const TensorStats& out = stats[wk.slab];
+        const float lo = out.hist_lo, width = (out.hist_hi - out.hist_lo) / TensorStats::kBins;
         const float inv = width > 0 ? 1.0f / width : 0.0f;
-        SlabStats& ps = part[w];
+        TensorStats& ps = part[w];
         ps.count = wk.i1 - wk.i0;
         // Two loops over the block (it stays in cache): the update with its sums, which
         // vectorises, then the histogram, counted into four interleaved sub-histograms so that
@@ -84,11 +84,11 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
         ps.sum = sum; ps.sumsq = sumsq; ps.grad_sumsq = gsq; ps.update_sumsq = usq;
         ps.min = mn; ps.max = mx;
         if (!out.want_hist) continue;
-        uint32_t sub[4][SlabStats::kBins] = {};
+        uint32_t sub[4][TensorStats::kBins] = {};
         size_t i = wk.i0;
         auto bin_of = [&](float p) {
             float fb = (p - lo) * inv;
-            return fb <= 0.0f ? 0 : fb >= (float)(SlabStats::kBins - 1) ? SlabStats::kBins - 1 : (int)fb;
+            return fb <= 0.0f ? 0 : fb >= (float)(TensorStats::kBins - 1) ? TensorStats::kBins - 1 : (int)fb;
         };
         for (; i + 4 <= wk.i1; i += 4) {
             sub[0][bin_of(param[i])]++;
@@ -97,32 +97,32 @@ void adamw_with_stats(float* param, const float* grad, float* m, float* v, size_
             sub[3][bin_of(param[i + 3])]++;
         }
         for (; i < wk.i1; i++) sub[0][bin_of(param[i])]++;
-        for (int k = 0; k < SlabStats::kBins; k++) ps.hist[k] = sub[0][k] + sub[1][k] + sub[2][k] + sub[3][k];
+        for (int k = 0; k < TensorStats::kBins; k++) ps.hist[k] = sub[0][k] + sub[1][k] + sub[2][k] + sub[3][k];
     }
     for (int s = 0; s < slabs; s++) {
-        SlabStats& out = stats[s];
+        TensorStats& out = stats[s];
         out.sum = out.sumsq = out.grad_sumsq = out.update_sumsq = 0;
         out.count = 0;
         out.min = INFINITY;
         out.max = -INFINITY;
-        for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] = 0;
+        for (int k = 0; k < TensorStats::kBins; k++) out.hist[k] = 0;
     }
     for (size_t w = 0; w < work.size(); w++) {
-        SlabStats& out = stats[work[w].slab];
-        const SlabStats& ps = part[w];
+        TensorStats& out = stats[work[w].slab];
+        const TensorStats& ps = part[w];
         out.sum += ps.sum; out.sumsq += ps.sumsq;
         out.grad_sumsq += ps.grad_sumsq; out.update_sumsq += ps.update_sumsq;
         out.count += ps.count;
         out.min = std::min(out.min, ps.min);
         out.max = std::max(out.max, ps.max);
-        for (int k = 0; k < SlabStats::kBins; k++) out.hist[k] += ps.hist[k];
+        for (int k = 0; k < TensorStats::kBins; k++) out.hist[k] += ps.hist[k];
     }
 }
 }  // namespace
 
 void CpuBackend::adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
                               float lr, float beta1, float beta2, float eps, float weight_decay,
-                              float grad_scale, int t, SlabStats* stats, int slabs) {
+                              float grad_scale, int t, TensorStats* stats, int slabs) {
     const AdamWArgs a{lr, beta1, beta2, eps, weight_decay, grad_scale,
                       1.0f - std::pow(beta1, (float)t), 1.0f - std::pow(beta2, (float)t)};
     if (stats) {

@@ -6,7 +6,7 @@
 // element index ((b*NH + h)*T + t)*T + t2.
 #include <cmath>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 
 namespace nanogpt {

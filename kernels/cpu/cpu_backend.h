@@ -49,7 +49,7 @@ public:
     double sum_squares(const float* x, size_t n) override;
     void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
-                      int t, SlabStats* stats, int slabs) override;
+                      int t, TensorStats* stats, int slabs) override;
 
     std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
                                               const uint64_t* indices, size_t n, float* values,

@@ -1,7 +1,7 @@
 // pointwise.cpp: element-wise layers: GELU (tanh form, as GPT-2), residual add, dropout.
 #include <cmath>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 
 namespace nanogpt {

@@ -25,7 +25,7 @@ namespace nanogpt {
 // Types shared by the kernels and OptimState (named namespace: OptimState holds them).
 namespace adamw_detail {
 
-constexpr int kBins = SlabStats::kBins;
+constexpr int kBins = TensorStats::kBins;
 
 struct SlabConfig {
     float lo, inv;  // bin = (p - lo) * inv, clamped to the edge bins, as on the CPU
@@ -308,7 +308,7 @@ double CudaBackend::sum_squares(const float* x, size_t n) {
 
 void CudaBackend::adamw_update(float* param, const float* grad, float* m, float* v, size_t n,
                                float lr, float beta1, float beta2, float eps, float weight_decay,
-                               float grad_scale, int t, SlabStats* stats, int slabs) {
+                               float grad_scale, int t, TensorStats* stats, int slabs) {
     const AdamWArgs a{lr,
                       beta1,
                       beta2,
@@ -367,7 +367,7 @@ void CudaBackend::adamw_update(float* param, const float* grad, float* m, float*
     // Bin edges exactly as the CPU computes them.
     for (int s = 0; s < slabs; s++) {
         const float lo = stats[s].hist_lo;
-        const float width = (stats[s].hist_hi - stats[s].hist_lo) / SlabStats::kBins;
+        const float width = (stats[s].hist_hi - stats[s].hist_lo) / TensorStats::kBins;
         const float inv = width > 0 ? 1.0f / width : 0.0f;
         st.slab_config_host[s] = SlabConfig{lo, inv, stats[s].want_hist ? 1 : 0};
     }
@@ -385,7 +385,7 @@ void CudaBackend::adamw_update(float* param, const float* grad, float* m, float*
 
     for (int s = 0; s < slabs; s++) {
         const StatsRecord& r = st.slab_stats_host[s];
-        SlabStats& out = stats[s];
+        TensorStats& out = stats[s];
         out.sum = r.sum;
         out.sumsq = r.sumsq;
         out.grad_sumsq = r.grad_sumsq;

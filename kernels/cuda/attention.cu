@@ -17,7 +17,7 @@
 #include <cstdint>
 
 #include "common/error.h"
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cuda/compute_type.cuh"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"

@@ -9,7 +9,7 @@
 // the 0-3 element tail; otherwise (a sub-buffer at an odd offset) one over everything.
 #include <cstdint>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"
 

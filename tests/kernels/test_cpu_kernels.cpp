@@ -9,7 +9,7 @@
 #include <functional>
 #include <vector>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
 
 using namespace nanogpt;
@@ -151,7 +151,7 @@ TEST(CpuKernels, AdamWStatisticsAreExactAndDoNotChangeTheUpdate) {
     const int slabs = 3;
     auto p0 = random_vec(n, 31, 0.5f), g = random_vec(n, 32, 0.01f);
     std::vector<float> pa = p0, pb = p0, ma(n), va(n), mb(n), vb(n);
-    std::vector<SlabStats> st(slabs);
+    std::vector<TensorStats> st(slabs);
     for (auto& s : st) { s.hist_lo = -0.4f; s.hist_hi = 0.4f; }
     st[2].want_hist = false;
     be.adamw_update(pa.data(), g.data(), ma.data(), va.data(), n, 1e-2f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.5f, 3, nullptr, 1);
@@ -161,7 +161,7 @@ TEST(CpuKernels, AdamWStatisticsAreExactAndDoNotChangeTheUpdate) {
         size_t i0 = n * s / slabs, i1 = n * (s + 1) / slabs;
         double sum = 0, sumsq = 0, gsq = 0, usq = 0;
         float mn = INFINITY, mx = -INFINITY;
-        uint32_t hist[SlabStats::kBins] = {};
+        uint32_t hist[TensorStats::kBins] = {};
         for (size_t i = i0; i < i1; i++) {
             sum += pb[i];
             sumsq += (double)pb[i] * pb[i];
@@ -169,8 +169,8 @@ TEST(CpuKernels, AdamWStatisticsAreExactAndDoNotChangeTheUpdate) {
             usq += (double)(pb[i] - p0[i]) * (pb[i] - p0[i]);
             mn = std::min(mn, pb[i]);
             mx = std::max(mx, pb[i]);
-            int bin = (int)std::floor((pb[i] + 0.4f) / 0.8f * SlabStats::kBins);
-            hist[std::clamp(bin, 0, SlabStats::kBins - 1)]++;
+            int bin = (int)std::floor((pb[i] + 0.4f) / 0.8f * TensorStats::kBins);
+            hist[std::clamp(bin, 0, TensorStats::kBins - 1)]++;
         }
         EXPECT_EQ(st[s].count, i1 - i0);
         EXPECT_NEAR(st[s].sum, sum, 1e-3 * std::fabs(sumsq));
@@ -180,7 +180,7 @@ TEST(CpuKernels, AdamWStatisticsAreExactAndDoNotChangeTheUpdate) {
         EXPECT_EQ(st[s].min, mn);
         EXPECT_EQ(st[s].max, mx);
         uint64_t total = 0, off = 0;
-        for (int k = 0; k < SlabStats::kBins; k++) {
+        for (int k = 0; k < TensorStats::kBins; k++) {
             total += st[s].hist[k];
             off += (uint64_t)std::abs((int64_t)st[s].hist[k] - hist[k]);
         }

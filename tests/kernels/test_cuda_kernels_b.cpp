@@ -231,15 +231,15 @@ TEST(CudaKernelsB, AdamWMatchesCpuOverSeveralSteps) {
 }
 
 // The CPU's bin formula (kernels/cpu/adamw.cpp), for the reference histograms.
-int cpu_bin(float p, const SlabStats& s) {
-    const float width = (s.hist_hi - s.hist_lo) / SlabStats::kBins;
+int cpu_bin(float p, const TensorStats& s) {
+    const float width = (s.hist_hi - s.hist_lo) / TensorStats::kBins;
     const float inv = width > 0 ? 1.0f / width : 0.0f;
     float fb = (p - s.hist_lo) * inv;
-    return fb <= 0.0f ? 0 : fb >= (float)(SlabStats::kBins - 1) ? SlabStats::kBins - 1 : (int)fb;
+    return fb <= 0.0f ? 0 : fb >= (float)(TensorStats::kBins - 1) ? TensorStats::kBins - 1 : (int)fb;
 }
 
-std::vector<SlabStats> fresh_stats(int slabs) {
-    std::vector<SlabStats> st(slabs);
+std::vector<TensorStats> fresh_stats(int slabs) {
+    std::vector<TensorStats> st(slabs);
     for (int s = 0; s < slabs; s++) {
         st[s].hist_lo = -0.4f;  // parameters have sd 0.5: many land in the edge bins
         st[s].hist_hi = 0.4f;
@@ -262,7 +262,7 @@ void check_adamw_statistics(size_t n, int slabs) {
 
     // The same update with and without statistics: bit-identical parameters and moments.
     Buf pa(gpu, p0), ma(gpu, m0), va(gpu, v0), pb(gpu, p0), mb(gpu, m0), vb(gpu, v0), gg(gpu, g);
-    std::vector<SlabStats> st = fresh_stats(slabs);
+    std::vector<TensorStats> st = fresh_stats(slabs);
     gpu.adamw_update(pa.p(), gg.p(), ma.p(), va.p(), n, h.lr, h.beta1, h.beta2, h.eps, h.wd,
                      h.grad_scale, t, nullptr, 1);
     gpu.adamw_update(pb.p(), gg.p(), mb.p(), vb.p(), n, h.lr, h.beta1, h.beta2, h.eps, h.wd,
@@ -275,7 +275,7 @@ void check_adamw_statistics(size_t n, int slabs) {
 
     // The CPU's statistics on the same inputs.
     std::vector<float> pc = p0, mc = m0, vc = v0;
-    std::vector<SlabStats> sc = fresh_stats(slabs);
+    std::vector<TensorStats> sc = fresh_stats(slabs);
     cpu.adamw_update(pc.data(), g.data(), mc.data(), vc.data(), n, h.lr, h.beta1, h.beta2, h.eps,
                      h.wd, h.grad_scale, t, sc.data(), slabs);
     EXPECT_LT(rel_err(p, pc), kTol);
@@ -286,7 +286,7 @@ void check_adamw_statistics(size_t n, int slabs) {
         // Exact reference from the GPU's own updated values.
         double sum = 0, abs_sum = 0, sumsq = 0, gsq = 0, usq = 0;
         float mn = INFINITY, mx = -INFINITY;
-        uint32_t hist[SlabStats::kBins] = {};
+        uint32_t hist[TensorStats::kBins] = {};
         for (size_t i = i0; i < i1; i++) {
             float d = p[i] - p0[i];
             sum += p[i];
@@ -298,7 +298,7 @@ void check_adamw_statistics(size_t n, int slabs) {
             mx = std::max(mx, p[i]);
             hist[cpu_bin(p[i], st[s])]++;
         }
-        const SlabStats& r = st[s];
+        const TensorStats& r = st[s];
         EXPECT_EQ(r.count, i1 - i0);
         EXPECT_EQ(r.min, mn);
         EXPECT_EQ(r.max, mx);
@@ -309,7 +309,7 @@ void check_adamw_statistics(size_t n, int slabs) {
         EXPECT_EQ(r.hist_lo, sc[s].hist_lo) << "caller's edges overwritten";
         EXPECT_EQ(r.hist_hi, sc[s].hist_hi) << "caller's edges overwritten";
         uint64_t total = 0;
-        for (int k = 0; k < SlabStats::kBins; k++) {
+        for (int k = 0; k < TensorStats::kBins; k++) {
             total += r.hist[k];
             // Same values, same float formula: the same bins.
             if (r.want_hist) {
@@ -321,7 +321,7 @@ void check_adamw_statistics(size_t n, int slabs) {
         // Against the CPU backend: its parameters may differ by an ulp (it is compiled with FMA
         // contraction), so a value within an ulp of a bin edge may land one bin over, and an
         // ulp on the parameter is a large relative change of the small update (new - old).
-        const SlabStats& c = sc[s];
+        const TensorStats& c = sc[s];
         EXPECT_EQ(r.count, c.count);
         EXPECT_NEAR(r.min, c.min, 1e-6 * std::fabs(c.min));
         EXPECT_NEAR(r.max, c.max, 1e-6 * std::fabs(c.max));
@@ -330,7 +330,7 @@ void check_adamw_statistics(size_t n, int slabs) {
         EXPECT_NEAR(r.grad_sumsq, c.grad_sumsq, 1e-5 * c.grad_sumsq);
         EXPECT_NEAR(r.update_sumsq, c.update_sumsq, 1e-3 * c.update_sumsq);
         uint64_t moved = 0;
-        for (int k = 0; k < SlabStats::kBins; k++)
+        for (int k = 0; k < TensorStats::kBins; k++)
             moved += (uint64_t)std::llabs((long long)r.hist[k] - (long long)c.hist[k]);
         EXPECT_LE(moved, 8u) << "histogram differs from the CPU's beyond bin-edge rounding";
     }

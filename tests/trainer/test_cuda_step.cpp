@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "tests/kernels/cuda_test_support.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"

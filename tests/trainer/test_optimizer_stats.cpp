@@ -17,7 +17,7 @@ namespace {
 ModelConfig small_config() { return ModelConfig{16, 50, pad_vocab(50), 2, 2, 32}; }
 
 // One training pass on fixed tokens, then one AdamW step with or without statistics.
-std::vector<float> step_once(CpuBackend& be, std::vector<SlabStats>* stats) {
+std::vector<float> step_once(CpuBackend& be, std::vector<TensorStats>* stats) {
     GPT2 model(be, small_config());
     model.init_random(7);
     AdamW opt(model, AdamWSettings{});
@@ -31,7 +31,7 @@ std::vector<float> step_once(CpuBackend& be, std::vector<SlabStats>* stats) {
     model.zero_grad();
     model.forward(x.data(), y.data(), 2, 16, po);
     model.backward();
-    if (stats) stats->assign(opt.num_slabs(), SlabStats{});
+    if (stats) stats->assign(opt.num_slabs(), TensorStats{});
     opt.step(1e-3f, 1, stats ? stats->data() : nullptr);
     return model.save_params();
 }
@@ -40,7 +40,7 @@ std::vector<float> step_once(CpuBackend& be, std::vector<SlabStats>* stats) {
 
 TEST(OptimizerStats, WteStatisticsCoverTheVocabularyNotThePadding) {
     CpuBackend be;
-    std::vector<SlabStats> stats;
+    std::vector<TensorStats> stats;
     step_once(be, &stats);
     const ModelConfig cfg = small_config();
     ASSERT_GT(cfg.padded_vocab_size, cfg.vocab_size) << "the test needs padding rows";
@@ -53,7 +53,7 @@ TEST(OptimizerStats, WteStatisticsCoverTheVocabularyNotThePadding) {
 
 TEST(OptimizerStats, AskingForStatisticsLeavesTheUpdateBitIdentical) {
     CpuBackend be;
-    std::vector<SlabStats> stats;
+    std::vector<TensorStats> stats;
     std::vector<float> with = step_once(be, &stats);
     std::vector<float> without = step_once(be, nullptr);
     ASSERT_EQ(with.size(), without.size());

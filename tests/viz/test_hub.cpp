@@ -315,6 +315,33 @@ TEST(Hub, ServesStaticFilesWithContentTypes) {
     EXPECT_EQ(http_request(port, "/app.js", {}, hubtest::http::verb::post).status, 405);
 }
 
+// The page's libraries are mounted from npm's tree at /vendor/<package>/, confined to that
+// directory like the frontend, and a library that is not installed says how to install it.
+TEST(Hub, ServesLibrariesFromTheirMountsAndSaysWhenOneIsMissing) {
+    hubtest::StaticTree tree;
+    HubOptions o = local_options(tree.static_dir());
+    o.static_mounts = {{"/vendor/lib/", (tree.root() / "static" / "sub").string()},
+                       {"/vendor/absent/", (tree.root() / "no-such-dir").string()}};
+    auto hub = start_hub(o);
+    const int port = hub->port();
+    HttpResult r = http_request(port, "/vendor/lib/index.html");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "SUBINDEX");
+    EXPECT_EQ(http_request(port, "/index.html").body, "<!doctype html><title>INDEX</title>");
+    // Outside the mount: the mount's own root is the limit, whatever lies beside it.
+    EXPECT_EQ(http_request(port, "/vendor/lib/app.js").status, 404);
+    EXPECT_EQ(http_request(port, "/vendor/lib/../app.js").status, 400);
+    r = http_request(port, "/vendor/absent/x.js");
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("npm install"), std::string::npos) << r.body;
+    // A prefix that only starts like a mount is served from the frontend as usual.
+    EXPECT_EQ(http_request(port, "/vendor/library.js").status, 404);
+
+    DashboardFiles files = dashboard_files(tree.root().string());
+    EXPECT_EQ(files.frontend_dir, (tree.root() / "frontend").string());
+    EXPECT_EQ(missing_library_files(files).size(), 2u);  // no node_modules there
+}
+
 TEST(Hub, RefusesPathTraversal) {
     hubtest::StaticTree tree;
     auto hub = start_hub(local_options(tree.static_dir()));

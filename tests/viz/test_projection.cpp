@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/counter_rng.h"
+#include "common/counter_rng.h"
 #include "viz/projection.h"
 
 using namespace nanogpt;
