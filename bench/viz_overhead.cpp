@@ -26,8 +26,8 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"
-#include "trainer/viz_bridge.h"
-#include "viz/viz_observer.h"
+#include "trainer/model_desc.h"
+#include "viz/dashboard.h"
 
 using namespace nanogpt;
 using Clock = std::chrono::steady_clock;
@@ -107,7 +107,7 @@ struct Result {
 // Runs `steps` training steps with the given viz interval (0: no observer).
 void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
               int round, Result& r) {
-    std::unique_ptr<viz::VizObserver> obs;
+    std::unique_ptr<viz::Dashboard> obs;
     std::unique_ptr<Client> client;
     std::string runs = (std::filesystem::temp_directory_path() / "nanogpt-bench-runs").string();
     if (interval > 0) {
@@ -115,8 +115,8 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         o.interval = interval;
         o.port = 0;
         o.runs_dir = runs;
-        obs = viz::make_viz_observer(o);
-        obs->run_started(describe_model(model, nullptr, nullptr), "{}");
+        obs = viz::make_dashboard(o);
+        obs->run_started(describe_model(model, nullptr, nullptr), RunInfo{});
         client = std::make_unique<Client>(obs->port());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the client connect
         r.frame_bytes = obs->frame_bytes();
@@ -131,11 +131,11 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         model.zero_grad();
         model.forward(x.data(), y.data(), B, T, po);
         model.backward();
-        SampleRequest* req = obs ? obs->sample_due(s + 1) : nullptr;
+        SnapshotRequest* req = obs ? obs->snapshot_due(s + 1) : nullptr;
         opt.step(1e-4f, s + 1, req ? req->stats.data() : nullptr);
         if (req) {
             auto g0 = Clock::now();
-            obs->sample_ready(req, reader);
+            obs->snapshot_ready(req, reader);
             r.gather_ms.push_back(ms_since(g0));
         }
         if (obs) {
@@ -151,9 +151,9 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // last frames in flight
         viz::VizCounters c = obs->counters();
         r.frames += c.frames;
-        r.skipped += c.skipped_samples;
+        r.skipped += c.skipped_snapshots;
         r.build_ms += c.build_ms_total;
-        obs->run_finished("finished");  // closes the hub: the client's thread ends
+        obs->run_finished(RunEnd::Finished);  // closes the hub: the client's thread ends
         r.latency_ms = client->latencies();
         client.reset();
         std::filesystem::remove_all(runs);

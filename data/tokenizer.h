@@ -23,6 +23,10 @@ public:
     virtual std::string kind() const = 0;
 };
 
+// The token generation starts from when there is no prompt: GPT-2's <|endoftext|> (50256), a
+// character tokenizer's newline, else token 0.
+int start_token(const Tokenizer& tokenizer);
+
 // Loads the tokenizer described by <data_dir>/tokenizer.json (written by `nanogpt prepare`).
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& data_dir);
 

@@ -3,39 +3,25 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <omp.h>
 
 #include <CLI/CLI.hpp>
 
+#include "common/config_file.h"
 #include "common/error.h"
-#include "common/file_io.h"
 #include "data/tokenizer.h"
 #include "trainer/checkpoint.h"
-#include "trainer/dataloader.h"
-#include "trainer/device.h"
+#include "trainer/token_dataset.h"
+#include "trainer/device_options.h"
 #include "trainer/generate.h"
-#include "trainer/train_run.h"
 
 namespace nanogpt {
 
-void add_train_command(CLI::App& app) {
-    auto cfg = std::make_shared<TrainConfig>();
-    auto config_path = std::make_shared<std::string>();
-    CLI::App* cmd = app.add_subcommand("train", "train a GPT-2 model (keys as nanoGPT's train.py)");
-    add_train_options(*cmd, *cfg, *config_path);
-    cmd->callback([cfg, cmd, config_path]() {
-        if (!config_path->empty()) apply_config_file(*cmd, *config_path);
-        // The effective configuration (file + command line), saved beside the checkpoints.
-        run_train(*cfg, effective_config_toml(*cmd));
-    });
-}
-
 namespace {
 struct EvalArgs {
-    std::string model, data, device = "auto", precision = "bf16";
-    int batch_size = 4, seq_len = 64, max_batches = 0, threads = 0;
+    std::string model, data;
+    int batch_size = 4, seq_len = 64, max_batches = 0;
+    DeviceChoice system;
 };
 }  // namespace
 
@@ -47,13 +33,10 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--batch-size,--batch_size", a->batch_size, "sequences per batch (B)")->capture_default_str();
     cmd->add_option("--seq-len,--seq_len", a->seq_len, "sequence length (T)")->capture_default_str();
     cmd->add_option("--max-batches,--max_batches", a->max_batches, "batches to read (0: the whole shard)")->capture_default_str();
-    cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
-    cmd->add_option("--precision", a->precision, "fp32 | tf32 | bf16 on CUDA (the CPU is always fp32)")->capture_default_str();
-    cmd->add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+    add_device_options(*cmd, a->system);
     cmd->callback([a]() {
         if (a->batch_size <= 0 || a->seq_len <= 0 || a->max_batches < 0)
             throw Error("--batch-size and --seq-len must be > 0, --max-batches >= 0");
-        if (a->threads > 0) omp_set_num_threads(a->threads);
         ModelFile mf = load_model_any(a->model);
         if (a->seq_len > mf.config.max_seq_len)
             throw Error("--seq-len " + std::to_string(a->seq_len) + " exceeds the model's maxT " +
@@ -62,7 +45,7 @@ void add_eval_command(CLI::App& app) {
         if (data.max_token() >= mf.config.vocab_size)
             throw Error("shard '" + a->data + "' has token " + std::to_string(data.max_token()) +
                         " outside the model's vocabulary (V=" + std::to_string(mf.config.vocab_size) + ")");
-        auto backend = make_backend(a->device, a->precision);
+        auto backend = a->system.make();
         GPT2 model(*backend, mf.config);
         model.load_params(mf.params);
         std::vector<int> x, y;
@@ -85,30 +68,20 @@ void add_eval_command(CLI::App& app) {
 
 namespace {
 struct SampleArgs {
-    std::string model, data_dir, prompt, device = "auto", precision = "bf16";
-    int num_tokens = 256, top_k = 200, threads = 0;
+    std::string model, data_dir, prompt;
+    int num_tokens = 256, top_k = 200;
+    DeviceChoice system;
     float temperature = 0.8f;
     uint64_t seed = 1337;
 };
 
 // The data directory a run was trained on, from the config.toml `train` saves beside model.bin.
 std::string data_dir_of_run(const std::string& model_path) {
-    std::filesystem::path cfg = std::filesystem::path(model_path).parent_path() / "config.toml";
-    std::ifstream in(cfg);
-    std::string line, dataset;
-    while (std::getline(in, line)) {
-        auto value = [&](const char* key) -> std::string {
-            std::string k = key;
-            if (line.rfind(k, 0) != 0) return "";
-            auto q1 = line.find('"'), q2 = line.rfind('"');
-            return (q1 != std::string::npos && q2 > q1) ? line.substr(q1 + 1, q2 - q1 - 1) : "";
-        };
-        if (auto v = value("data_dir="); !v.empty()) return v;
-        if (auto v = value("data_dir ="); !v.empty()) return v;
-        if (auto v = value("dataset="); !v.empty()) dataset = v;
-        if (auto v = value("dataset ="); !v.empty()) dataset = v;
-    }
-    return dataset.empty() ? "" : "data/" + dataset;
+    const auto values = read_config_values(
+        (std::filesystem::path(model_path).parent_path() / "config.toml").string());
+    if (auto it = values.find("data_dir"); it != values.end() && !it->second.empty()) return it->second;
+    if (auto it = values.find("dataset"); it != values.end() && !it->second.empty()) return "data/" + it->second;
+    return "";
 }
 }  // namespace
 
@@ -122,24 +95,21 @@ void add_sample_command(CLI::App& app) {
     cmd->add_option("--temperature", a->temperature, "softmax temperature")->capture_default_str();
     cmd->add_option("--top-k,--top_k", a->top_k, "sample among the k most likely (0: all)")->capture_default_str();
     cmd->add_option("--seed", a->seed, "random seed")->capture_default_str();
-    cmd->add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
-    cmd->add_option("--precision", a->precision, "fp32 | tf32 | bf16 on CUDA (the CPU is always fp32)")->capture_default_str();
-    cmd->add_option("--threads", a->threads, "CPU threads (0: all cores)")->capture_default_str();
+    add_device_options(*cmd, a->system);
     cmd->callback([a]() {
         if (a->num_tokens < 0 || a->top_k < 0 || !(a->temperature > 0.0f))
             throw Error("--num-tokens and --top-k must be >= 0 and --temperature > 0");
-        if (a->threads > 0) omp_set_num_threads(a->threads);
         ModelFile mf = load_model_any(a->model);
         std::string dir = a->data_dir.empty() ? data_dir_of_run(a->model) : a->data_dir;
         if (dir.empty())
             throw Error("no tokenizer to decode with", "pass --data-dir DIR (the directory nanogpt prepare wrote)");
         std::unique_ptr<Tokenizer> tok = load_tokenizer(dir);
-        auto backend = make_backend(a->device, a->precision);
+        auto backend = a->system.make();
         GPT2 model(*backend, mf.config);
         model.load_params(mf.params);
         std::vector<int> prompt;
         if (!a->prompt.empty()) prompt = tok->encode(a->prompt);
-        if (prompt.empty()) prompt = {tok->kind() == "gpt2" ? 50256 : tok->encode("\n").at(0)};
+        if (prompt.empty()) prompt = {start_token(*tok)};
         SampleOptions so;
         so.num_tokens = a->num_tokens;
         so.temperature = a->temperature;

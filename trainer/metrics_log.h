@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "viz/observer.h"  // StepMetrics: one row, the same record the dashboard receives
+#include "trainer/observer.h"  // StepMetrics: one row, the same record the dashboard receives
 
 namespace nanogpt {
 

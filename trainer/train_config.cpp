@@ -6,7 +6,6 @@
 
 #include "common/error.h"
 #include "common/file_io.h"
-#include "kernels/precision.h"
 
 namespace nanogpt {
 
@@ -54,82 +53,12 @@ void add_train_options(CLI::App& cmd, TrainConfig& c, std::string& config_path) 
     opt(cmd, "warmup_iters", c.warmup_iters, "linear warm-up steps");
     opt(cmd, "lr_decay_iters", c.lr_decay_iters, "step where the cosine decay reaches min_lr");
     opt(cmd, "min_lr", c.min_lr, "final learning rate");
-    opt(cmd, "device", c.device, "auto (CUDA when a GPU is present, else the CPU) | cpu | cuda");
-    opt(cmd, "precision", c.precision,
-        "fp32 | tf32 | bf16: precision of the matrix products on CUDA (bf16: bf16 inputs, fp32 "
-        "accumulation and fp32 master weights). The CPU ignores it: it always computes in fp32");
-    opt(cmd, "threads", c.threads, "CPU threads (0: all cores)");
+    add_device_options(cmd, c.system);
     opt(cmd, "seed", c.seed, "seed for initialisation, batches and dropout");
     opt(cmd, "sample_interval", c.sample_interval, "print a text sample every N steps (0: at each evaluation)");
     opt(cmd, "sample_tokens", c.sample_tokens, "length of text samples in tokens (0: none)");
     opt(cmd, "temperature", c.temperature, "sampling temperature");
     opt(cmd, "top_k", c.top_k, "sample from the k most likely tokens (0: all)");
-    // The dashboard: --viz-port on the command line, viz.port (or [viz] port) in a file.
-    auto viz = [&](const std::string& key, auto& value, const std::string& help) {
-        std::string dashed = key;
-        for (char& ch : dashed)
-            if (ch == '_') ch = '-';
-        cmd.add_option("--viz-" + dashed + ",--viz." + key, value, help)->capture_default_str();
-    };
-    cmd.add_flag("--viz-off,--viz.off", c.viz_off, "no dashboard, no sampling, no run store (the baseline)");
-    viz("interval", c.viz_interval, "steps between parameter samples");
-    viz("host", c.viz_host, "address the dashboard binds (beyond loopback needs --viz-token)");
-    viz("port", c.viz_port, "dashboard port (0: any free port)");
-    viz("token", c.viz_token, "token clients must present (?token=... or Authorization: Bearer)");
-    viz("runs_dir", c.viz_runs_dir, "where runs are recorded (runs/<session>/)");
-    viz("history_mb", c.viz_history_mb, "disk budget for a run's frames; older frames are thinned");
-    viz("max_frame_bytes", c.viz_max_frame_bytes, "size budget of one frame; the sample shrinks to fit");
-    viz("embedding_points", c.viz_embedding_points, "token embeddings shown (most frequent, then random)");
-    viz("grid", c.viz_grid, "rows and columns sampled from each weight matrix");
-}
-
-void apply_config_file(CLI::App& cmd, const std::string& path) {
-    if (!file_exists(path)) throw Error("config file '" + path + "' does not exist");
-    std::vector<CLI::ConfigItem> items;
-    try {
-        items = CLI::ConfigTOML().from_file(path);
-    } catch (const CLI::Error& e) {
-        throw Error("cannot read config file '" + path + "': " + e.what());
-    }
-    for (const CLI::ConfigItem& item : items) {
-        if (item.name == "++" || item.name == "--") continue;  // section open / close markers
-        std::string key = item.fullname();
-        CLI::Option* op = cmd.get_option_no_throw("--" + key);
-        if (!op || key == "config" || key == "help")
-            throw Error("unknown key '" + key + "' in config file '" + path + "'",
-                        "keys are nanoGPT's names: see nanogpt train --help");
-        if (op->count() > 0) continue;  // given on the command line
-        try {
-            op->add_result(item.inputs);
-            op->run_callback();
-        } catch (const CLI::Error& e) {
-            std::string value = item.inputs.empty() ? "" : item.inputs.front();
-            throw Error("bad value '" + value + "' for key '" + key + "' in config file '" + path +
-                        "': " + e.what());
-        }
-    }
-}
-
-std::string effective_config_toml(const CLI::App& cmd) {
-    std::string out = "# effective configuration of this run (config file + command line)\n";
-    for (const CLI::Option* op : cmd.get_options()) {
-        if (op->get_lnames().empty()) continue;
-        std::string key = op->get_lnames().back();  // the file spelling: max_iters, viz.port
-        if (key == "config" || key == "help") continue;
-        for (char& ch : key)
-            if (ch == '-') ch = '_';
-        std::string value = op->count() > 0 ? op->results().back() : op->get_default_str();
-        // The token is a secret: config.toml and run.json (served over REST) must not hold it.
-        if (key == "viz.token" && !value.empty()) {
-            out += "viz.token = \"\"  # redacted\n";
-            continue;
-        }
-        if (op->get_type_name() == "TEXT") value = "\"" + value + "\"";
-        else if (value == "1" && op->get_type_name() == "BOOLEAN") value = "true";
-        else if (value == "0" && op->get_type_name() == "BOOLEAN") value = "false";
-        out += key + " = " + value + "\n";
-    }
-    return out;
 }
 
 void TrainConfig::validate() const {
@@ -155,20 +84,11 @@ void TrainConfig::validate() const {
     need(grad_clip >= 0.0f, "grad_clip", "must be >= 0");
     need(warmup_iters >= 0, "warmup_iters", "must be >= 0");
     need(!decay_lr || lr_decay_iters > warmup_iters, "lr_decay_iters", "must be greater than warmup_iters");
-    need(device == "auto" || device == "cpu" || device == "cuda", "device", "must be auto, cpu or cuda");
-    need(is_precision_name(precision), "precision",
-         "must be fp32, tf32 or bf16");
-    need(threads >= 0, "threads", "must be >= 0");
+    system.validate();
     need(sample_interval >= 0, "sample_interval", "must be >= 0");
     need(sample_tokens >= 0, "sample_tokens", "must be >= 0");
     need(temperature > 0.0f, "temperature", "must be > 0");
     need(top_k >= 0, "top_k", "must be >= 0");
-    need(viz_interval > 0, "viz.interval", "must be > 0");
-    need(viz_port >= 0 && viz_port < 65536, "viz.port", "must be a port number (0: any free port)");
-    need(viz_history_mb > 0, "viz.history_mb", "must be > 0");
-    need(viz_max_frame_bytes >= 4096, "viz.max_frame_bytes", "must be at least 4096");
-    need(viz_embedding_points > 0, "viz.embedding_points", "must be > 0");
-    need(viz_grid > 0, "viz.grid", "must be > 0");
 }
 
 float learning_rate_at(const TrainConfig& c, int step) {

@@ -1,8 +1,11 @@
 // train_config.h: every setting of a training run, with nanoGPT's names and defaults
-// (train.py's defaults: GPT-2 124M on OpenWebText), read from configs/*.toml and the command line.
+// (train.py's defaults: GPT-2 124M on OpenWebText), read from configs/*.toml and the command line
+// (common/config_file.h applies the file).
 #pragma once
 #include <cstdint>
 #include <string>
+
+#include "trainer/device_options.h"
 
 namespace CLI { class App; }
 
@@ -42,9 +45,7 @@ struct TrainConfig {
     int lr_decay_iters = 600000;
     float min_lr = 6e-5f;
     // system
-    std::string device = "auto";  // auto | cpu | cuda
-    std::string precision = "bf16";  // fp32 | tf32 | bf16: CUDA matrix products; the CPU is fp32
-    int threads = 0;              // OpenMP threads; 0 = all cores
+    DeviceChoice system;  // device, precision, threads (trainer/device_options.h)
     uint64_t seed = 1337;
     // text samples during training
     int sample_interval = 0;  // 0 = at every evaluation
@@ -52,35 +53,15 @@ struct TrainConfig {
     float temperature = 0.8f;
     int top_k = 200;
 
-    // the dashboard (viz/): on unless viz_off
-    bool viz_off = false;
-    int viz_interval = 10;
-    std::string viz_host = "127.0.0.1";
-    int viz_port = 8080;           // 0: any free port
-    std::string viz_token = "";    // required to bind beyond loopback
-    std::string viz_runs_dir = "runs";
-    int viz_history_mb = 256;
-    int viz_max_frame_bytes = 1 << 20;
-    int viz_embedding_points = 2048;
-    int viz_grid = 32;
-
     std::string resolved_data_dir() const { return data_dir.empty() ? "data/" + dataset : data_dir; }
     // Checks ranges and relations between values; throws Error naming the key.
     void validate() const;
 };
 
 // Registers every key as --key-name (and --key_name, the spelling config files use) on the
-// `train` subcommand, plus --config FILE. Unknown keys on the command line are errors.
-// Returns the --config option's target string.
+// `train` subcommand, plus --config FILE. Unknown keys on the command line are errors. The
+// dashboard registers its own viz.* keys on the same command (viz/options.h).
 void add_train_options(CLI::App& cmd, TrainConfig& cfg, std::string& config_path);
-
-// Applies a TOML config file to the options of `cmd` that the command line did not set
-// (the command line wins). An unknown key or a value of the wrong type is an Error naming it.
-// (CLI11 2.1 ignores set_config() on subcommands, so config files are applied here.)
-void apply_config_file(CLI::App& cmd, const std::string& path);
-
-// The effective configuration of `cmd` as TOML with nanoGPT's key names (key = value lines).
-std::string effective_config_toml(const CLI::App& cmd);
 
 // nanoGPT's learning-rate schedule.
 float learning_rate_at(const TrainConfig& cfg, int step);

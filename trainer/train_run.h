@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "trainer/observer.h"
 #include "trainer/train_config.h"
 
 namespace nanogpt {
@@ -11,9 +12,13 @@ struct TrainSummary {
     float final_train_loss = 0.0f;
     float final_val_loss = 0.0f;  // NaN when never evaluated
     double seconds = 0.0;
+    int stopped_by = 0;           // the signal that interrupted the run (SIGINT, SIGTERM), else 0
 };
 
 // config_text: the effective configuration as TOML, saved to <out_dir>/config.toml.
-TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text);
+// watcher: who watches the run (the dashboard), or null. Ctrl-C or SIGTERM finish the step in
+// flight, checkpoint when that loses nothing, tell the watcher, and return with stopped_by set.
+TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text,
+                       TrainingObserver* watcher = nullptr);
 
 }  // namespace nanogpt

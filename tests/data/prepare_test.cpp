@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "data/prepare.h"
-#include "data/prepare_cli.h"
+#include "data/commands.h"
 #include "data/shard.h"
 #include "data/tokenizer.h"
 #include "test_support.h"

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/file_io.h"
+#include "tests/support/temp_dir.h"
 
 namespace nanogpt::test {
 
@@ -34,31 +35,6 @@ inline std::string read_tiny_shakespeare() {
     }
     return read_file(path);
 }
-
-// A fresh directory under the system temp dir, removed with everything in it at scope exit.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = std::filesystem::temp_directory_path() /
-                ("nanogpt-data-test-" + std::to_string(::getpid()) + "-" +
-                 std::to_string(counter++));
-        std::filesystem::remove_all(path_);
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string path() const { return path_.string(); }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
 
 inline void write_text(const std::string& path, const std::string& text) {
     write_file_atomic(path, text.data(), text.size());

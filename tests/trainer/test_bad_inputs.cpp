@@ -114,7 +114,7 @@ TEST(BadInputs, OutOfRangeSettingsNameTheirKey) {
     c.lr_decay_iters = 50;
     expect_error([&] { c.validate(); }, "lr_decay_iters");
     c = TrainConfig{};
-    c.device = "tpu";
+    c.system.device = "tpu";
     expect_error([&] { c.validate(); }, "device");
 }
 

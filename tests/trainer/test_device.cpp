@@ -52,8 +52,8 @@ TEST(Device, UnknownDeviceOrPrecisionIsAnError) {
     EXPECT_NE(error_of([] { make_backend("cpu", "fp16"); }).find("unknown precision 'fp16'"),
               std::string::npos);
     TrainConfig c;
-    EXPECT_EQ(c.precision, "bf16");
-    c.precision = "int8";
+    EXPECT_EQ(c.system.precision, "bf16");
+    c.system.precision = "int8";
     EXPECT_NE(error_of([&] { c.validate(); }).find("precision"), std::string::npos);
 }
 

@@ -93,24 +93,3 @@ TEST(Resume, TrainingReducesTheLoss) {
 }
 
 }  // namespace
-
-namespace {
-
-// Watching must not change what is learned: the statistics come out of the optimizer's pass,
-// and a run with the dashboard on ends with the same weights, to the bit, as one without.
-TEST(Resume, DashboardDoesNotChangeTraining) {
-    TempDir dir("vizsame");
-    write_toy_data(dir / "data", 40, 4000);
-    TrainConfig c = tiny_config(dir / "data", dir / "off");
-    run_train(c, "");
-    c.out_dir = dir / "on";
-    c.viz_off = false;
-    c.viz_interval = 1;
-    c.viz_port = 0;
-    c.viz_runs_dir = dir / "runs";
-    run_train(c, "");
-    EXPECT_EQ(read_file(dir / "off/model.bin"), read_file(dir / "on/model.bin"));
-    EXPECT_TRUE(std::filesystem::exists(dir / "runs"));
-}
-
-}  // namespace

@@ -8,19 +8,6 @@
 
 namespace nanogpt::testing {
 
-TempDir::TempDir(const std::string& tag) {
-    std::random_device rd;
-    auto p = std::filesystem::temp_directory_path() /
-             ("nanogpt-test-" + tag + "-" + std::to_string(rd()));
-    std::filesystem::create_directories(p);
-    path_ = p.string();
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 void write_toy_data(const std::string& dir, int vocab, size_t n) {
     std::filesystem::create_directories(dir);
     std::mt19937 rng(7);
@@ -49,8 +36,7 @@ TrainConfig tiny_config(const std::string& data_dir, const std::string& out_dir)
     c.lr_decay_iters = 8;
     c.min_lr = 1e-3f;
     c.sample_tokens = 0;
-    c.device = "cpu";
-    c.viz_off = true;  // dashboard tests live in tests/viz
+    c.system.device = "cpu";
     return c;
 }
 

@@ -2,21 +2,12 @@
 #pragma once
 #include <string>
 
+#include "tests/support/temp_dir.h"
 #include "trainer/train_config.h"
 
 namespace nanogpt::testing {
 
-// A fresh empty directory under the system temp dir, removed by the destructor.
-class TempDir {
-public:
-    explicit TempDir(const std::string& tag);
-    ~TempDir();
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+using TempDir = test::TempDir;
 
 // Writes train.bin / val.bin / tokenizer-free data of `n` pseudo-random tokens below `vocab`,
 // with some structure (repeating patterns) so that a model can learn from it.

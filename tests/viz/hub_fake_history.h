@@ -5,11 +5,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "viz/history_source.h"
+#include "viz/hub/history_source.h"
 
 namespace hubtest {
 
-class FakeHistory : public nanogpt::viz::HistorySource {
+class FakeHistory : public nanogpt::viz::hub::HistorySource {
 public:
     static constexpr const char* kSessions = R"({"sessions":[{"session":"s1","live":true,"steps":6}]})";
     static constexpr const char* kRun = R"({"session":"s1","model":"gpt2-tiny"})";

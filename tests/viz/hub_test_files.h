@@ -4,11 +4,12 @@
 //   <root>/static/link_out      symlink to ../secret.txt (points outside)
 //   <root>/static/dir_out       symlink to <root> (a directory outside)
 #pragma once
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
+
+#include "tests/support/temp_dir.h"
 
 namespace hubtest {
 
@@ -17,9 +18,7 @@ inline constexpr const char* kSecret = "TOPSECRET-4242";
 class StaticTree {
 public:
     StaticTree() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "hubtest-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        root_ = pattern;
+        root_ = dir_.path();
         write("secret.txt", kSecret);
         write("static/index.html", "<!doctype html><title>INDEX</title>");
         write("static/app.js", "console.log('app');");
@@ -33,10 +32,6 @@ public:
         write("static/sub/index.html", "SUBINDEX");
         std::filesystem::create_symlink("../secret.txt", root_ / "static" / "link_out");
         std::filesystem::create_directory_symlink(root_, root_ / "static" / "dir_out");
-    }
-    ~StaticTree() {
-        std::error_code ec;
-        std::filesystem::remove_all(root_, ec);
     }
     StaticTree(const StaticTree&) = delete;
     StaticTree& operator=(const StaticTree&) = delete;
@@ -52,6 +47,7 @@ private:
         out << content;
     }
 
+    nanogpt::test::TempDir dir_{"hub"};  // removed with everything in it
     std::filesystem::path root_;
 };
 

@@ -12,17 +12,6 @@ namespace nanogpt::viz::store_test {
 
 namespace fs = std::filesystem;
 
-ScratchDir::ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "run_store_test_XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
 namespace {
 
 FrameTensor tensor(const std::string& name, const std::string& kind, int layer, const std::string& field,

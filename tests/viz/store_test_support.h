@@ -1,26 +1,13 @@
-// store_test_support.h: scratch directories, sample frames and small file helpers for the
+// store_test_support.h: sample frames and small file helpers for the
 // run store and export tests.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
 #include "viz/frame.h"
 
 namespace nanogpt::viz::store_test {
-
-// A fresh directory under the temp directory, removed with its contents at scope exit.
-class ScratchDir {
-public:
-    ScratchDir();
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
 
 // A small frame: "wte"/"xyz" points (-1 layer), "qkvw"/"value" for layers 0 and 1, and, when
 // with_grad, "qkvw"/"grad" for layer 0 (int8-quantised). Values depend on step.

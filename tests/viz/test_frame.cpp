@@ -5,11 +5,12 @@
 
 #include "common/error.h"
 #include "viz/frame.h"
-#include "viz/frame_builder.h"
-#include "viz/sample_plan.h"
+#include "viz/snapshot/frame_builder.h"
+#include "viz/snapshot/plan.h"
 
 using namespace nanogpt;
 using namespace nanogpt::viz;
+using namespace nanogpt::viz::snapshot;
 
 namespace {
 
@@ -65,14 +66,14 @@ TEST(FrameCodec, MalformedFramesAreErrors) {
     EXPECT_THROW(decode_frame(bad), Error);
 }
 
-TEST(SamplePlan, Gpt2SmallFitsOneMebibyteAndShrinksForLess) {
+TEST(SnapshotPlan, Gpt2SmallFitsOneMebibyteAndShrinksForLess) {
     ModelDesc m = gpt2_like(12, 768, 50257, 1024);
-    SamplePlan plan = SamplePlan::make(m, SamplingOptions{});
+    SnapshotPlan plan = SnapshotPlan::make(m, SnapshotOptions{});
     EXPECT_LE(plan.frame_bytes, 1u << 20);
     EXPECT_EQ(plan.options.embedding_points, 2048);
-    SamplingOptions tight;
+    SnapshotOptions tight;
     tight.max_frame_bytes = 200 * 1024;
-    SamplePlan small = SamplePlan::make(m, tight);
+    SnapshotPlan small = SnapshotPlan::make(m, tight);
     EXPECT_LE(small.frame_bytes, tight.max_frame_bytes);
     EXPECT_LT(small.options.embedding_points + small.options.position_points + small.options.grid,
               2048 + 1024 + 32);
@@ -80,16 +81,16 @@ TEST(SamplePlan, Gpt2SmallFitsOneMebibyteAndShrinksForLess) {
     FrameBuilder b(m, small, "session-id-of-typical-length-000000");
     EXPECT_EQ(encode_frame(b.empty_frame()).size(), small.frame_bytes);
     tight.max_frame_bytes = 4096;
-    EXPECT_THROW(SamplePlan::make(m, tight), Error);
+    EXPECT_THROW(SnapshotPlan::make(m, tight), Error);
 }
 
-TEST(SamplePlan, SmallVocabularyShowsEveryTokenAndIndicesAreInRange) {
+TEST(SnapshotPlan, SmallVocabularyShowsEveryTokenAndIndicesAreInRange) {
     ModelDesc m = gpt2_like(2, 64, 65, 64);
-    SamplePlan plan = SamplePlan::make(m, SamplingOptions{});
+    SnapshotPlan plan = SnapshotPlan::make(m, SnapshotOptions{});
     size_t total = 0;
     for (auto& t : m.tensors) total += (size_t)t.layers * t.rows * t.cols;
     for (uint64_t i : plan.indices) ASSERT_LT(i, total);
-    const SampleBlock& wte = plan.blocks.front();
+    const SnapshotBlock& wte = plan.blocks.front();
     EXPECT_EQ(wte.name, "wte");
     EXPECT_EQ(wte.rows, 65);
 }

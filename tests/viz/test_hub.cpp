@@ -12,11 +12,12 @@
 #include "hub_fake_history.h"
 #include "hub_test_client.h"
 #include "hub_test_files.h"
-#include "viz/hub.h"
-#include "viz/hub_client_message.h"
-#include "viz/hub_request.h"
+#include "viz/hub/hub.h"
+#include "viz/hub/client_message.h"
+#include "viz/hub/request.h"
+#include "viz/session_id.h"
 
-namespace nanogpt::viz {
+namespace nanogpt::viz::hub {
 namespace {
 
 using hubtest::FakeHistory;
@@ -89,8 +90,8 @@ TEST(HubRequest, TokensCompareExactly) {
 }
 
 TEST(HubRequest, SessionIdsAndLoopbackHosts) {
-    EXPECT_TRUE(is_valid_session_id("run-2024_01.02"));
-    for (const char* bad : {"", ".", "..", "a/b", "a b", "a$", "é"}) EXPECT_FALSE(is_valid_session_id(bad)) << bad;
+    EXPECT_TRUE(valid_session_id("run-2024_01.02"));
+    for (const char* bad : {"", ".", "..", "a/b", "a b", "a$", "é"}) EXPECT_FALSE(valid_session_id(bad)) << bad;
     for (const char* host : {"127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"}) {
         EXPECT_TRUE(is_loopback_host(host)) << host;
     }
@@ -500,4 +501,4 @@ TEST(Hub, UrlNamesTheBoundPort) {
 }
 
 }  // namespace
-}  // namespace nanogpt::viz
+}  // namespace nanogpt::viz::hub

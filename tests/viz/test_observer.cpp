@@ -18,23 +18,15 @@
 
 #include "common/file_io.h"
 #include "viz/frame.h"
-#include "viz/viz_observer.h"
+#include "tests/support/temp_dir.h"
+#include "viz/dashboard.h"
 
 using namespace nanogpt;
 using namespace nanogpt::viz;
+using nanogpt::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::random_device rd;
-        path = (fs::temp_directory_path() / ("nanogpt-viz-" + std::to_string(rd()))).string();
-        fs::create_directories(path);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 // A tiny model's parameter buffer in host memory, laid out like GPT2's.
 struct FakeModel : ParamReader {
@@ -81,12 +73,12 @@ struct FakeModel : ParamReader {
 };
 
 // Drives the observer like the training loop does, for `steps` steps.
-void train(VizObserver& obs, FakeModel& m, int steps) {
+void train(Dashboard& obs, FakeModel& m, int steps) {
     for (int s = 0; s < steps; s++) {
         m.step(s + 1);
-        if (SampleRequest* r = obs.sample_due(s + 1)) {
+        if (SnapshotRequest* r = obs.snapshot_due(s + 1)) {
             for (auto& st : r->stats) { st.count = 10; st.sum = 1; st.sumsq = 2; st.min = -1; st.max = 1; }
-            obs.sample_ready(r, m);
+            obs.snapshot_ready(r, m);
             obs.drain();  // tests want every sample; real training would skip busy ones
         }
         StepMetrics sm;
@@ -173,7 +165,7 @@ VizOptions recording_options(const std::string& runs_dir, const std::string& ses
     return o;
 }
 
-void fill_stats(SampleRequest* r) {
+void fill_stats(SnapshotRequest* r) {
     for (auto& st : r->stats) { st.count = 10; st.sum = 1; st.sumsq = 2; st.min = -1; st.max = 1; }
 }
 
@@ -186,15 +178,15 @@ std::vector<std::string> frame_files(const std::string& run_dir) {
     return out;
 }
 
-TEST(VizObserver, FramesHoldTheWatchedValuesAtTheirStep) {
+TEST(Dashboard, FramesHoldTheWatchedValuesAtTheirStep) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "s1", 5);
+    VizOptions o = recording_options(dir.path(), "s1", 5);
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, R"({"start_time":"now"})");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
     train(obs, m, 20);
-    obs.run_finished("finished");
-    auto files = frame_files(dir.path + "/s1");
+    obs.run_finished(RunEnd::Finished);
+    auto files = frame_files(dir.path() + "/s1");
     ASSERT_EQ(files.size(), 4u);  // steps 5, 10, 15, 20
     Frame f = decode_frame(read_file(files[1]));
     EXPECT_EQ(f.step, 10);
@@ -225,84 +217,84 @@ TEST(VizObserver, FramesHoldTheWatchedValuesAtTheirStep) {
     EXPECT_TRUE(checked_grid);
     EXPECT_EQ(obs.counters().frames, 4u);
     EXPECT_EQ(obs.counters().errors, 0u);
-    std::string metrics = read_file(dir.path + "/s1/metrics.jsonl");
+    std::string metrics = read_file(dir.path() + "/s1/metrics.jsonl");
     EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 20);
 }
 
-TEST(VizObserver, ThrowingSamplerIsCountedAndTrainingGoesOn) {
+TEST(Dashboard, ThrowingSamplerIsCountedAndTrainingGoesOn) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "s2", 2);
+    VizOptions o = recording_options(dir.path(), "s2", 2);
     int calls = 0;
     o.fault = [&](const std::string& where) {
         if (where == "gather" && ++calls % 2 == 1) throw std::runtime_error("injected gather fault");
     };
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, "{}");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
     testing::internal::CaptureStderr();
     train(obs, m, 20);  // must not throw
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     std::string log = testing::internal::GetCapturedStderr();
     EXPECT_EQ(obs.counters().errors, 5u);      // 10 samples due, every other one fails
     EXPECT_EQ(obs.counters().frames, 5u);
     EXPECT_NE(log.find("injected gather fault"), std::string::npos);
     EXPECT_EQ(log.find("injected gather fault"), log.rfind("injected gather fault")) << "logged once";
-    std::string metrics = read_file(dir.path + "/s2/metrics.jsonl");
+    std::string metrics = read_file(dir.path() + "/s2/metrics.jsonl");
     EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 20);  // metrics all kept
 }
 
-TEST(VizObserver, FailingFrameBuildIsContained) {
+TEST(Dashboard, FailingFrameBuildIsContained) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "", 1);
+    VizOptions o = recording_options(dir.path(), "", 1);
     o.fault = [](const std::string& where) {
         if (where == "build") throw std::runtime_error("injected build fault");
     };
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, "{}");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
     testing::internal::CaptureStderr();
     train(obs, m, 10);
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     testing::internal::GetCapturedStderr();
     EXPECT_EQ(obs.counters().frames, 0u);
     EXPECT_EQ(obs.counters().errors, 10u);
 }
 
-TEST(VizObserver, UnwritableRunsDirectoryDegradesToNoStore) {
+TEST(Dashboard, UnwritableRunsDirectoryDegradesToNoStore) {
     TempDir dir;
-    std::string file = dir.path + "/not-a-dir";
+    std::string file = dir.path() + "/not-a-dir";
     std::ofstream(file) << "x";
     VizOptions o;
     o.serve = false;
     o.runs_dir = file + "/runs";  // a path under a regular file: cannot be created, even as root
     o.interval = 2;
     FakeModel m;
-    VizObserver obs(o);
+    Dashboard obs(o);
     testing::internal::CaptureStderr();
-    obs.run_started(m.desc, "{}");
+    obs.run_started(m.desc, RunInfo{});
     train(obs, m, 10);
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     std::string log = testing::internal::GetCapturedStderr();
     EXPECT_NE(log.find("store"), std::string::npos);
     EXPECT_EQ(obs.counters().frames, 5u);  // frames are still built (for the live view)
 }
 
-TEST(VizObserver, BusyBuffersSkipSamplesInsteadOfWaiting) {
+TEST(Dashboard, BusyBuffersSkipSamplesInsteadOfWaiting) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "", 1);
+    VizOptions o = recording_options(dir.path(), "", 1);
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, "{}");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
     // Take both buffers without handing them back: the third request must be refused at once.
-    SampleRequest* a = obs.sample_due(1);
-    SampleRequest* b = obs.sample_due(2);
+    SnapshotRequest* a = obs.snapshot_due(1);
+    SnapshotRequest* b = obs.snapshot_due(2);
     ASSERT_NE(a, nullptr);
     ASSERT_NE(b, nullptr);
-    EXPECT_EQ(obs.sample_due(3), nullptr);
-    EXPECT_EQ(obs.counters().skipped_samples, 1u);
-    obs.sample_ready(a, m);
-    obs.sample_ready(b, m);
-    obs.run_finished("finished");
+    EXPECT_EQ(obs.snapshot_due(3), nullptr);
+    EXPECT_EQ(obs.counters().skipped_snapshots, 1u);
+    obs.snapshot_ready(a, m);
+    obs.snapshot_ready(b, m);
+    obs.run_finished(RunEnd::Finished);
     EXPECT_EQ(obs.counters().frames, 2u);
 }
 
@@ -317,21 +309,21 @@ std::vector<float> ln2w_layer1(const Frame& f) {
     return {};
 }
 
-TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
+TEST(DashboardHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "h1", 1);
+    VizOptions o = recording_options(dir.path(), "h1", 1);
     FakeModel m;
     GatedReader reader(m);
-    VizObserver obs(o);
+    Dashboard obs(o);
     ReleaseAll guard{reader};
-    obs.run_started(m.desc, "{}");
+    obs.run_started(m.desc, RunInfo{});
 
     m.step(1);
     const std::vector<float> at_gather = m.params;
-    SampleRequest* r = obs.sample_due(1);
+    SnapshotRequest* r = obs.snapshot_due(1);
     ASSERT_NE(r, nullptr);
     fill_stats(r);
-    obs.sample_ready(r, reader);  // returns with the copy still held back
+    obs.snapshot_ready(r, reader);  // returns with the copy still held back
     EXPECT_EQ(reader.waits_on_training_thread, 0) << "the training thread waited for the copy";
 
     // (b) the worker waits for the copy, and builds nothing until it has landed.
@@ -342,9 +334,9 @@ TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
     obs.drain();
     EXPECT_EQ(obs.counters().frames, 1u);
     EXPECT_EQ(obs.counters().errors, 0u);
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
 
-    auto files = frame_files(dir.path + "/h1");
+    auto files = frame_files(dir.path() + "/h1");
     ASSERT_EQ(files.size(), 1u);
     std::vector<float> shown = ln2w_layer1(decode_frame(read_file(files[0])));
     ASSERT_EQ(shown.size(), 16u);
@@ -357,26 +349,26 @@ TEST(VizObserverHandOff, SampleReadyOnlyQueuesAndTheFrameWaitsForTheCopy) {
     EXPECT_GT(moved, 0.1f) << "the test needs values that moved after the gather";
 }
 
-TEST(VizObserverHandOff, BothSlotsInFlightSkipTheNextSampleWithoutWaiting) {
+TEST(DashboardHandOff, BothSlotsInFlightSkipTheNextSampleWithoutWaiting) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "h2", 1);
+    VizOptions o = recording_options(dir.path(), "h2", 1);
     FakeModel m;
     GatedReader reader(m);
-    VizObserver obs(o);
+    Dashboard obs(o);
     ReleaseAll guard{reader};
-    obs.run_started(m.desc, "{}");
+    obs.run_started(m.desc, RunInfo{});
 
     for (int step = 1; step <= 2; step++) {
         m.step(step);
-        SampleRequest* r = obs.sample_due(step);
+        SnapshotRequest* r = obs.snapshot_due(step);
         ASSERT_NE(r, nullptr) << "step " << step;
         fill_stats(r);
-        obs.sample_ready(r, reader);
+        obs.snapshot_ready(r, reader);
     }
     ASSERT_TRUE(reader.wait_until_entered(1));
     // (c) both slots hold copies that have not landed: the next sample is skipped and counted.
-    EXPECT_EQ(obs.sample_due(3), nullptr);
-    EXPECT_EQ(obs.counters().skipped_samples, 1u);
+    EXPECT_EQ(obs.snapshot_due(3), nullptr);
+    EXPECT_EQ(obs.counters().skipped_snapshots, 1u);
     EXPECT_EQ(obs.counters().frames, 0u);
     EXPECT_EQ(reader.entered(), 1) << "copies are waited for one at a time, in order";
     EXPECT_EQ(reader.waits_on_training_thread, 0);
@@ -385,20 +377,20 @@ TEST(VizObserverHandOff, BothSlotsInFlightSkipTheNextSampleWithoutWaiting) {
     obs.drain();
     EXPECT_EQ(obs.counters().frames, 2u);
     // Slots free again: the next sample is taken.
-    SampleRequest* r = obs.sample_due(4);
+    SnapshotRequest* r = obs.snapshot_due(4);
     ASSERT_NE(r, nullptr);
     fill_stats(r);
-    obs.sample_ready(r, reader);
+    obs.snapshot_ready(r, reader);
     reader.release(3);
     obs.drain();
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     EXPECT_EQ(obs.counters().frames, 3u);
-    EXPECT_EQ(obs.counters().skipped_samples, 1u);
+    EXPECT_EQ(obs.counters().skipped_snapshots, 1u);
     EXPECT_EQ(obs.counters().errors, 0u);
     EXPECT_EQ(reader.waits_on_training_thread, 0);
 }
 
-TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
+TEST(DashboardHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
     struct Failing : ParamReader {
         struct Copy : PendingCopy {
             void wait() override { throw std::runtime_error("injected copy failure"); }
@@ -408,19 +400,19 @@ TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
         }
     } reader;
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "", 1);
+    VizOptions o = recording_options(dir.path(), "", 1);
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, "{}");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
     testing::internal::CaptureStderr();
     for (int step = 1; step <= 4; step++) {
-        SampleRequest* r = obs.sample_due(step);
+        SnapshotRequest* r = obs.snapshot_due(step);
         ASSERT_NE(r, nullptr) << "a failed copy must free its slot";
         fill_stats(r);
-        obs.sample_ready(r, reader);
+        obs.snapshot_ready(r, reader);
         obs.drain();
     }
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     std::string log = testing::internal::GetCapturedStderr();
     EXPECT_NE(log.find("injected copy failure"), std::string::npos);
     EXPECT_EQ(obs.counters().errors, 4u);
@@ -431,22 +423,22 @@ TEST(VizObserverHandOff, AFailedWaitIsCountedAndFreesTheSlot) {
 
 // The run's final state is always recorded: off the interval, and even when both buffers are
 // busy (the call waits for one instead of skipping).
-TEST(VizObserverHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
+TEST(DashboardHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "final", 5);
+    VizOptions o = recording_options(dir.path(), "final", 5);
     FakeModel m;
     GatedReader reader(m);
-    VizObserver obs(o);
+    Dashboard obs(o);
     ReleaseAll guard{reader};
-    obs.run_started(m.desc, "{}");
+    obs.run_started(m.desc, RunInfo{});
 
-    EXPECT_EQ(obs.sample_due(7), nullptr) << "off the interval, an ordinary step is not sampled";
+    EXPECT_EQ(obs.snapshot_due(7), nullptr) << "off the interval, an ordinary step is not sampled";
     for (int step : {5, 10}) {
         m.step(step);
-        SampleRequest* r = obs.sample_due(step);
+        SnapshotRequest* r = obs.snapshot_due(step);
         ASSERT_NE(r, nullptr) << "step " << step;
         fill_stats(r);
-        obs.sample_ready(r, reader);
+        obs.snapshot_ready(r, reader);
     }
     ASSERT_TRUE(reader.wait_until_entered(1));
     // Both slots are in flight; the final step (12, off the interval) must still get one once
@@ -456,25 +448,25 @@ TEST(VizObserverHandOff, TheFinalStateIsSampledOffIntervalAndWaitsForABuffer) {
         reader.release(2);
     });
     m.step(12);
-    SampleRequest* last = obs.sample_due(12, /*final_state=*/true);
+    SnapshotRequest* last = obs.snapshot_due(12, /*final_state=*/true);
     releaser.join();
     ASSERT_NE(last, nullptr);
     fill_stats(last);
-    obs.sample_ready(last, reader);
+    obs.snapshot_ready(last, reader);
     reader.release(3);
     obs.drain();
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     EXPECT_EQ(obs.counters().frames, 3u);
-    EXPECT_EQ(obs.counters().skipped_samples, 0u);
-    EXPECT_TRUE(std::filesystem::exists(dir.path + "/final/frames/000000012.bin"));
+    EXPECT_EQ(obs.counters().skipped_snapshots, 0u);
+    EXPECT_TRUE(std::filesystem::exists(dir.path() + "/final/frames/000000012.bin"));
 }
 
 // The worker hands a slot back once, as soon as its frame owns the data. A second hand-back
 // after the frame is stored would free a slot the trainer has already claimed again (and is
 // filling), so the next sample would get that same slot while it is still in use.
-TEST(VizObserverHandOff, ASlotIsHandedBackOnceWhileItsFrameIsStillBeingWritten) {
+TEST(DashboardHandOff, ASlotIsHandedBackOnceWhileItsFrameIsStillBeingWritten) {
     TempDir dir;
-    VizOptions o = recording_options(dir.path, "once", 1);
+    VizOptions o = recording_options(dir.path(), "once", 1);
     std::mutex mu;
     std::condition_variable cv;
     bool in_store = false, go_on = false;
@@ -487,19 +479,19 @@ TEST(VizObserverHandOff, ASlotIsHandedBackOnceWhileItsFrameIsStillBeingWritten) 
         cv.wait_for(lock, std::chrono::seconds(60), [&] { return go_on; });  // deadlock guard only
     };
     FakeModel m;
-    VizObserver obs(o);
-    obs.run_started(m.desc, "{}");
+    Dashboard obs(o);
+    obs.run_started(m.desc, RunInfo{});
 
-    SampleRequest* first = obs.sample_due(1);
+    SnapshotRequest* first = obs.snapshot_due(1);
     ASSERT_NE(first, nullptr);
     fill_stats(first);
-    obs.sample_ready(first, m);
+    obs.snapshot_ready(first, m);
     {
         std::unique_lock<std::mutex> lock(mu);
         ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return in_store; }));
     }
     // The frame of step 1 is being stored; its slot is already free, and the trainer takes it.
-    SampleRequest* second = obs.sample_due(2);
+    SnapshotRequest* second = obs.snapshot_due(2);
     ASSERT_EQ(second, first) << "the first slot is handed back before the frame is stored";
     {
         std::lock_guard<std::mutex> lock(mu);
@@ -508,15 +500,15 @@ TEST(VizObserverHandOff, ASlotIsHandedBackOnceWhileItsFrameIsStillBeingWritten) 
     cv.notify_all();
     obs.drain();  // the worker finishes the frame of step 1
     // The trainer still holds `second` (not yet filled): the next sample must get the other slot.
-    SampleRequest* third = obs.sample_due(3);
+    SnapshotRequest* third = obs.snapshot_due(3);
     ASSERT_NE(third, nullptr);
     EXPECT_NE(third, second) << "a slot in the trainer's hands was handed out again";
-    EXPECT_EQ(obs.sample_due(4), nullptr) << "both slots are in use";
-    for (SampleRequest* r : {second, third}) {
+    EXPECT_EQ(obs.snapshot_due(4), nullptr) << "both slots are in use";
+    for (SnapshotRequest* r : {second, third}) {
         fill_stats(r);
-        obs.sample_ready(r, m);
+        obs.snapshot_ready(r, m);
     }
     obs.drain();
-    obs.run_finished("finished");
+    obs.run_finished(RunEnd::Finished);
     EXPECT_EQ(obs.counters().frames, 3u);
 }

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "common/counter_rng.h"
-#include "viz/projection.h"
+#include "viz/snapshot/projection.h"
 
 using namespace nanogpt;
 using namespace nanogpt::viz;
+using namespace nanogpt::viz::snapshot;
 
 namespace {
 

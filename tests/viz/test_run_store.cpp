@@ -1,7 +1,7 @@
 // test_run_store.cpp: RunStore (runs/<session>/ on disk), RunStoreReader (the hub's history),
 // pruning to the history budget, what a crash leaves behind, and `nanogpt export` (npz,
 // safetensors and csv, checked independently by tests/viz/export_check.py with NumPy).
-#include "viz/run_store.h"
+#include "viz/store/run_store.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -18,9 +18,11 @@
 
 #include "common/error.h"
 #include "store_test_support.h"
-#include "viz/export_formats.h"
+#include "viz/export/export.h"
+#include "viz/export/formats.h"
 #include "viz/frame.h"
-#include "viz/run_store_prune.h"
+#include "viz/store/prune.h"
+#include "viz/store/reader.h"
 
 #ifndef NANOGPT_SOURCE_DIR
 #error "NANOGPT_SOURCE_DIR must name the repository root (tests/viz/CMakeLists.txt sets it)"
@@ -29,15 +31,16 @@
 #define NANOGPT_PYTHON "/usr/bin/python3"
 #endif
 
-namespace nanogpt::viz {
+namespace nanogpt::viz::store {
 namespace {
 
 namespace fs = std::filesystem;
+using exporting::export_run;
 using store_test::append_text;
 using store_test::list_dir;
 using store_test::read_text;
 using store_test::sample_frame;
-using store_test::ScratchDir;
+using test::TempDir;
 using store_test::write_text;
 
 rapidjson::Document parse(const std::string& json) {
@@ -68,7 +71,7 @@ std::vector<int> steps_on_disk(const std::string& frames_dir) {
 // ---------------------------------------------------------------------------- write + read
 
 TEST(RunStore, WritesASessionTheReaderReadsBack) {
-    ScratchDir tmp;
+    TempDir tmp;
     const std::string runs = tmp / "runs";  // does not exist yet: the store creates it
     RunStore store(runs, "s1", R"({"config":{"n_layer":2},"start_time":"2025-01-01T00:00:00Z"})", 1 << 20);
     EXPECT_EQ(store.dir(), runs + "/s1");
@@ -143,7 +146,7 @@ TEST(RunStore, WritesASessionTheReaderReadsBack) {
 }
 
 TEST(RunStore, ReaderListsEverySessionByStartTimeAndMarksTheLiveOne) {
-    ScratchDir tmp;
+    TempDir tmp;
     const std::string runs = tmp / "runs";
     // Named against their start order, so sorting by name would fail.
     RunStore alpha(runs, "alpha", R"({"start_time":"2025-02-01T00:00:00Z"})", 1 << 20);
@@ -173,7 +176,7 @@ TEST(RunStore, ReaderListsEverySessionByStartTimeAndMarksTheLiveOne) {
 }
 
 TEST(RunStore, FinishAddsEndTimeAndStatusToRunJson) {
-    ScratchDir tmp;
+    TempDir tmp;
     RunStore store(tmp.path(), "s", R"({"model":{"n_embd":64}})", 1 << 20);
     rapidjson::Document before = parse(read_text(tmp / "s/run.json"));
     ASSERT_TRUE(before.HasMember("start_time")) << "added when the caller leaves it out";
@@ -189,7 +192,7 @@ TEST(RunStore, FinishAddsEndTimeAndStatusToRunJson) {
 }
 
 TEST(RunStore, ReaderRejectsSessionIdsThatLeaveTheRunsDir) {
-    ScratchDir tmp;
+    TempDir tmp;
     const std::string runs = tmp / "runs";
     RunStore ok(runs, "ok", "{}", 1 << 20);
     ok.write_frame(0, "frame");
@@ -221,7 +224,7 @@ void simulate_crash_leftovers(const std::string& dir) {
 }
 
 TEST(RunStoreCrash, ReaderSkipsTornLinesAndTempFiles) {
-    ScratchDir tmp;
+    TempDir tmp;
     {
         RunStore store(tmp.path(), "s", "{}", 1 << 20);
         store.append_metrics(R"({"step":1})");
@@ -248,7 +251,7 @@ TEST(RunStoreCrash, ReaderSkipsTornLinesAndTempFiles) {
 }
 
 TEST(RunStoreCrash, ReopenedSessionEndsTheTornLineAndContinues) {
-    ScratchDir tmp;
+    TempDir tmp;
     {
         RunStore store(tmp.path(), "s", "{}", 1 << 20);
         store.append_metrics(R"({"step":1})");
@@ -293,7 +296,7 @@ TEST(RunStorePrune, StopsWhenOnlyKeptFramesRemain) {
 }
 
 TEST(RunStorePrune, KeepsTheBudgetAndThinsOldHistoryMost) {
-    ScratchDir tmp;
+    TempDir tmp;
     constexpr int kFrames = 400;
     constexpr uint64_t kFrameBytes = 1000, kBudget = 60 * kFrameBytes;
     RunStore store(tmp.path(), "s", "{}", kBudget);
@@ -332,7 +335,7 @@ TEST(RunStorePrune, KeepsTheBudgetAndThinsOldHistoryMost) {
 // ---------------------------------------------------------------------------- errors
 
 TEST(RunStoreErrors, UnwritableRunsDirThrowsWithThePathAndAHint) {
-    ScratchDir tmp;
+    TempDir tmp;
     write_text(tmp / "file", "a regular file");
     // Under a regular file nothing can be created, even as root (chmod would not stop root).
     const std::string runs = tmp / "file/runs";
@@ -345,7 +348,7 @@ TEST(RunStoreErrors, UnwritableRunsDirThrowsWithThePathAndAHint) {
 }
 
 TEST(RunStoreErrors, AFailingWriteLaterThrows) {
-    ScratchDir tmp;
+    TempDir tmp;
     RunStore store(tmp.path(), "s", "{}", 1 << 20);
     store.write_frame(0, "fine");
     fs::remove_all(tmp / "s/frames");
@@ -357,7 +360,7 @@ TEST(RunStoreErrors, AFailingWriteLaterThrows) {
 // ------------------------------------------------------------------------- concurrency
 
 TEST(RunStore, ReaderSeesConsistentFilesWhileTheStoreWrites) {
-    ScratchDir tmp;
+    TempDir tmp;
     RunStore store(tmp.path(), "live", "{}", 20 * 100);  // small: pruning runs all along
     std::atomic<bool> done{false};
     std::thread writer([&] {
@@ -406,7 +409,7 @@ protected:
         append_text(run_dir + "/metrics.jsonl", R"({"type":"metrics","step":30,"train_lo)");
     }
 
-    ScratchDir tmp;
+    TempDir tmp;
     std::string run_dir;
     std::vector<Frame> decoded;
 };
@@ -574,4 +577,4 @@ TEST(RunExportNpy, HeaderIsVersion1AndPadsTheDataTo64Bytes) {
 }
 
 }  // namespace
-}  // namespace nanogpt::viz
+}  // namespace nanogpt::viz::store

@@ -1,0 +1,118 @@
+// observer.h: the contract between the training loop and whoever watches it. The trainer owns
+// it (the caller owns the interface, as ggml's backend-impl does); viz/ implements it
+// (viz/dashboard.h), and the program's entry point (app/) hands the loop an implementation, or
+// none with --viz-off, so the training step does no watching work at all.
+//
+// The trainer calls these from its own thread; every call returns at once (a copy into a
+// preallocated buffer, or a device copy queued, at most), except the final state's
+// snapshot_due, which waits for a free buffer once training is over. The trainer never learns
+// how parameters are drawn, stored or sent.
+//
+// Words: a *snapshot* is the model's parameters (and gradients) captured at a step for the
+// dashboard; a *sample* is text the model generates.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kernels/backend.h"
+
+namespace nanogpt {
+
+// The model's parameter layout, as plain data (names as in llm.c: wte, qkvw, ln1w, ...).
+struct TensorDesc {
+    std::string name;
+    size_t offset = 0;  // in floats from the start of the parameter buffer
+    int layers = 1, rows = 0, cols = 1;
+};
+
+struct ModelDesc {
+    int L = 0, NH = 0, C = 0, V = 0, Vp = 0, maxT = 0;
+    std::vector<TensorDesc> tensors;  // llm.c order; one TensorStats per layer of each
+    // Token ids of the training data from most to least frequent (for choosing which
+    // embedding rows to watch); may be empty.
+    std::vector<int> tokens_by_frequency;
+    std::vector<std::string> token_text;  // decoded text of each token id, may be empty
+};
+
+// What a run is, for its record (run.json): filled by the trainer, written by the watcher.
+struct RunInfo {
+    std::string git_revision;   // of the sources the binary was built from
+    std::string device;         // backend name: "cpu", "cuda"
+    std::string device_name;    // the card's model name ("NVIDIA H200"), "cpu" on the CPU
+    std::string precision;      // of the matrix products: fp32 | tf32 | bf16
+    std::string data_dir, out_dir;
+    uint64_t params = 0;        // parameters in the model
+    int batch_size = 0, block_size = 0, gradient_accumulation_steps = 0, max_iters = 0;
+    double learning_rate = 0;
+    std::string config_toml;    // the effective configuration, secrets redacted
+};
+
+struct StepMetrics {
+    int step = 0;
+    std::optional<float> train_loss, val_loss, lr, grad_norm, ms, tokens_per_s;
+    // Model FLOPs utilisation: achieved / peak FLOP/s (trainer/mfu.h); absent when the
+    // device's peak is not known.
+    std::optional<float> mfu;
+};
+
+// What happened at a step, for people: the watcher shows the text and may keep the step's
+// snapshot (evaluations and checkpoints are landmarks of a run).
+enum class EventKind {
+    Eval,         // an evaluation: "train loss 1.2345, val loss 1.3456"
+    Sample,       // a generated text sample
+    Checkpoint,   // model.bin and state.bin were written
+    Info,         // anything else worth a line
+    Interrupted,  // Ctrl-C or SIGTERM: the run stops after this step
+};
+
+// How a run ended.
+enum class RunEnd {
+    Finished,     // max_iters reached (or eval_only done)
+    Interrupted,  // stopped by a signal after finishing its step
+    Stopped,      // the watcher went away before the run said how it ended (an error)
+};
+
+// Reads parameters and gradients where the backend keeps them. CPU: plain loads, done on
+// return; CUDA: a gather on a side stream into pinned memory, still in flight on return.
+class ParamReader {
+public:
+    virtual ~ParamReader() = default;
+    // Queues values[i] = params[indices[i]], grads[i] = grads[indices[i]] and returns at once.
+    // The arrays hold the values only after the returned copy's wait(), which the reader of the
+    // values calls (the viz worker thread), never the training thread. indices, values and
+    // grads must stay alive until then.
+    virtual std::unique_ptr<PendingCopy> gather(const std::vector<uint64_t>& indices,
+                                                float* values, float* grads) = 0;
+};
+
+// A snapshot the watcher wants at this step: the trainer passes `stats` to the optimizer
+// (exact full-tensor statistics in the update pass), then hands the request back.
+struct SnapshotRequest {
+    int step = 0;
+    std::vector<TensorStats> stats;  // one per layer of each tensor, ModelDesc order
+};
+
+class TrainingObserver {
+public:
+    virtual ~TrainingObserver() = default;
+    virtual void run_started(const ModelDesc& model, const RunInfo& run) = 0;
+    virtual void step_finished(const StepMetrics& metrics) = 0;
+    virtual void event(int step, EventKind kind, const std::string& text) = 0;
+    // A request when a snapshot is due at `step` (the state after `step` optimizer updates) and
+    // a buffer is free; null otherwise (a skipped snapshot is counted, never waited for).
+    // final_state: the run's last update. Its state is always captured, whatever the interval,
+    // and this call waits for a buffer if both are busy (training is over, so waiting costs
+    // nothing): a recorded run always ends with the frame of its final parameters.
+    virtual SnapshotRequest* snapshot_due(int step, bool final_state = false) = 0;
+    // Completes the request after the optimizer step: queues the copy of the watched values and
+    // gradients (ParamReader::gather) and returns; the copy is waited for on the viz thread.
+    virtual void snapshot_ready(SnapshotRequest* request, ParamReader& reader) = 0;
+    virtual void run_finished(RunEnd how) = 0;
+    // The watcher's line in the start-up banner, e.g. its address ("" when it has none).
+    virtual std::string banner() const = 0;
+};
+
+}  // namespace nanogpt

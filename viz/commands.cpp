@@ -1,0 +1,83 @@
+#include "viz/commands.h"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "common/error.h"
+#include "viz/export/export.h"
+#include "viz/hub/hub.h"
+#include "viz/protocol.h"
+#include "viz/store/reader.h"
+
+namespace nanogpt::viz {
+
+namespace {
+struct ServeArgs {
+    std::string runs = "runs", host = "127.0.0.1", token;
+    int port = 8080;
+};
+struct ExportArgs {
+    std::string run, format, out, runs = "runs";
+};
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+    auto a = std::make_shared<ServeArgs>();
+    CLI::App* cmd = app.add_subcommand("serve", "serve the dashboard for recorded runs (no training)");
+    cmd->add_option("--runs", a->runs, "runs directory (runs/<session>/ as training writes them)")->capture_default_str();
+    cmd->add_option("--host,--viz-host", a->host, "address to bind (beyond loopback needs --token)")->capture_default_str();
+    cmd->add_option("--port,--viz-port", a->port, "port (0: any free port)")->capture_default_str();
+    cmd->add_option("--token,--viz-token", a->token, "token clients must present");
+    cmd->callback([a]() {
+        if (!std::filesystem::is_directory(a->runs))
+            throw Error("runs directory '" + a->runs + "' does not exist",
+                        "train with the dashboard on (the default) to record runs, or pass --runs DIR");
+        auto reader = std::make_shared<store::RunStoreReader>(a->runs, "");
+        hub::HubOptions ho;
+        ho.host = a->host;
+        ho.port = a->port;
+        ho.token = a->token;
+        const hub::DashboardFiles files = hub::source_tree_dashboard_files();
+        ho.static_dir = files.frontend_dir;
+        ho.static_mounts = files.libraries;
+        hub::warn_missing_libraries(files);
+        // Signals are taken by this thread alone (sigwait), so block them before the hub
+        // starts its thread, which inherits the mask.
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, nullptr);
+        hub::Hub hub(ho, reader);
+        hub.set_hello([reader] { return protocol::hello_recorded(reader->sessions_json()); });
+        hub.start();
+        std::printf("serving %s at %s (Ctrl-C stops)\n", a->runs.c_str(), hub.url().c_str());
+        std::fflush(stdout);
+        int sig = 0;
+        sigwait(&set, &sig);
+        std::printf("stopping\n");
+        hub.stop();
+    });
+}
+
+void add_export_command(CLI::App& app) {
+    auto a = std::make_shared<ExportArgs>();
+    CLI::App* cmd = app.add_subcommand("export", "write a run's history as .npz, safetensors or CSV");
+    cmd->add_option("run", a->run, "run directory (runs/<session>) or session id")->required();
+    cmd->add_option("--format", a->format, "npz | safetensors | csv")->required()->check(CLI::IsMember({"npz", "safetensors", "csv"}));
+    cmd->add_option("--out", a->out, "output file")->required();
+    cmd->add_option("--runs", a->runs, "runs directory for a session id")->capture_default_str();
+    cmd->callback([a]() {
+        std::string dir = a->run;
+        if (!std::filesystem::is_directory(dir) && std::filesystem::is_directory(a->runs + "/" + a->run))
+            dir = a->runs + "/" + a->run;
+        exporting::export_run(dir, a->format, a->out);
+        std::printf("wrote %s\n", a->out.c_str());
+    });
+}
+
+}  // namespace nanogpt::viz

@@ -1,0 +1,386 @@
+// dashboard.cpp: the training run as the dashboard sees it (contract in dashboard.h).
+#include "viz/dashboard.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <variant>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "viz/bounded_queue.h"
+#include "viz/hub/hub.h"
+#include "viz/protocol.h"
+#include "viz/session_id.h"
+#include "viz/snapshot/frame_builder.h"
+#include "viz/snapshot/histogram_schedule.h"
+#include "viz/store/reader.h"
+#include "viz/store/run_record.h"
+#include "viz/store/run_store.h"
+
+namespace nanogpt::viz {
+
+namespace {
+
+int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A snapshot buffer: the request the trainer fills, and the gathered values and gradients.
+// `pending` is the copy into values/grads, queued on the training thread and waited for on the
+// viz thread: until it is waited for, values and grads must not be read.
+struct SnapshotSlot {
+    SnapshotRequest request;
+    std::vector<float> values, grads;
+    std::unique_ptr<PendingCopy> pending;
+    std::atomic<bool> busy{false};
+};
+
+struct TextItem {
+    std::string json;
+    bool is_metrics;
+    int step;
+    bool annotate;  // keep this step's frame through pruning
+};
+struct SnapshotItem {
+    SnapshotSlot* slot;
+};
+struct EndItem {};
+using Item = std::variant<TextItem, SnapshotItem, EndItem>;
+
+}  // namespace
+
+struct Dashboard::Impl {
+    VizOptions opt;
+    std::string session;
+    ModelDesc model;
+    snapshot::SnapshotPlan plan;
+    std::unique_ptr<snapshot::FrameBuilder> builder;
+    std::unique_ptr<snapshot::HistogramSchedule> histograms;
+    std::unique_ptr<store::RunStore> store;
+    std::unique_ptr<hub::Hub> hub;
+    SnapshotSlot slots[2];
+    BoundedQueue<Item> queue{1 << 16};
+    std::thread worker;
+    bool started = false;
+    std::atomic<bool> finished{false};  // read by the hub's thread (hello)
+    std::atomic<int> last_step{0};
+
+    std::atomic<uint64_t> frames{0}, skipped{0}, dropped{0}, errors{0};
+    std::atomic<uint64_t> queued{0}, handled{0};
+    std::mutex timing_mu;
+    double build_ms_total = 0, build_ms_max = 0;
+    std::mutex log_mu;
+    std::set<std::string> logged;
+
+    // Logs the first failure at each place with its context; counts them all.
+    void failure(const std::string& where, const std::string& what) {
+        errors++;
+        std::lock_guard<std::mutex> lock(log_mu);
+        if (logged.insert(where).second)
+            std::fprintf(stderr, "viz: %s failed (%s); training continues%s\n", where.c_str(), what.c_str(),
+                         where == "store" ? ", the run is no longer recorded" : "");
+    }
+    void fault(const char* where) {
+        if (opt.fault) opt.fault(where);
+    }
+
+    bool push(Item item) {
+        queued++;
+        if (queue.try_push(std::move(item))) return true;
+        queued--;
+        return false;
+    }
+
+    // The store switches itself off at its first failure: a full disk must not cost a failure
+    // per step, and the run goes on being served live.
+    template <typename F>
+    void to_store(F&& write) {
+        if (!store) return;
+        try {
+            fault("store");
+            write(*store);
+        } catch (const std::exception& e) {
+            failure("store", e.what());
+            store.reset();
+        }
+    }
+
+    void broadcast_text(std::string json) {
+        if (!hub) return;
+        fault("send");
+        hub->broadcast_text(std::make_shared<const std::string>(std::move(json)));
+    }
+
+    void handle(TextItem& t) {
+        to_store([&](store::RunStore& s) {
+            if (t.is_metrics) s.append_metrics(t.json);
+            else s.append_event(t.json);
+            if (t.annotate) s.annotate(t.step);
+        });
+        try {
+            broadcast_text(std::move(t.json));
+        } catch (const std::exception& e) {
+            failure("send", e.what());
+        }
+    }
+
+    // Waits for the copy the training thread queued (a device backend: its event, then the
+    // pinned buffer is copied out). False when it failed; the slot is then free again.
+    bool wait_for_copy(SnapshotSlot& slot) {
+        try {
+            if (slot.pending) slot.pending->wait();
+            slot.pending.reset();
+            return true;
+        } catch (const std::exception& e) {
+            slot.pending.reset();
+            failure("gather", e.what());
+            slot.busy = false;
+            return false;
+        }
+    }
+
+    // Values and statistics -> an encoded frame. The slot goes back to the trainer as soon as
+    // the frame owns its data (exactly once: a second release would let the trainer refill a
+    // slot this thread still reads).
+    std::shared_ptr<const std::string> build_frame(SnapshotSlot& slot, int& step) {
+        bool released = false;
+        try {
+            fault("build");
+            const auto t0 = std::chrono::steady_clock::now();
+            const std::vector<int> hist_steps = histograms->complete(slot.request.stats, slot.request.step);
+            Frame f = builder->build(slot.request.step, slot.values, slot.grads, slot.request.stats, hist_steps);
+            slot.busy = false;
+            released = true;
+            auto bytes = std::make_shared<const std::string>(encode_frame(f));
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            {
+                std::lock_guard<std::mutex> lock(timing_mu);
+                build_ms_total += ms;
+                build_ms_max = std::max(build_ms_max, ms);
+            }
+            frames++;
+            step = f.step;
+            return bytes;
+        } catch (const std::exception& e) {
+            failure("frame building", e.what());
+            if (!released) slot.busy = false;
+            return nullptr;
+        }
+    }
+
+    void publish_frame(int step, const std::shared_ptr<const std::string>& bytes) {
+        to_store([&](store::RunStore& s) { s.write_frame(step, *bytes); });
+        if (!hub) return;
+        try {
+            broadcast_text(protocol::frame_notice(session, step, bytes->size(), now_us()));
+            hub->broadcast_frame(bytes);
+        } catch (const std::exception& e) {
+            failure("frame building", e.what());
+        }
+    }
+
+    // As a Beast on_read: wait, build, release, publish.
+    void handle(SnapshotItem& s) {
+        SnapshotSlot& slot = *s.slot;
+        if (!wait_for_copy(slot)) return;
+        int step = 0;
+        if (auto bytes = build_frame(slot, step)) publish_frame(step, bytes);
+    }
+
+    void run() {
+        for (;;) {
+            std::optional<Item> item = queue.pop(std::chrono::milliseconds(200));
+            if (!item) {
+                if (queue.closed_and_empty()) return;
+                continue;
+            }
+            const bool end = std::holds_alternative<EndItem>(*item);
+            if (auto* t = std::get_if<TextItem>(&*item)) handle(*t);
+            else if (auto* s = std::get_if<SnapshotItem>(&*item)) handle(*s);
+            handled++;
+            if (end) return;
+        }
+    }
+
+    std::string hello() const {
+        protocol::LiveHello h;
+        h.session = session;
+        h.live = !finished.load();
+        h.step = last_step.load();
+        h.interval = opt.interval;
+        h.frame_bytes = plan.frame_bytes;
+        h.model = &model;
+        return protocol::hello(h);
+    }
+
+    void start_hub() {
+        try {
+            hub::HubOptions ho;
+            ho.host = opt.host;
+            ho.port = opt.port;
+            ho.token = opt.token;
+            ho.static_dir = opt.files.frontend_dir;
+            ho.static_mounts = opt.files.libraries;
+            hub = std::make_unique<hub::Hub>(ho, std::make_shared<store::RunStoreReader>(opt.runs_dir, session));
+            hub->set_hello([this] { return hello(); });
+            hub->start();
+        } catch (const Error& e) {
+            std::fprintf(stderr, "viz: dashboard not served: %s%s%s\n", e.what(), e.hint().empty() ? "" : "; ",
+                         e.hint().c_str());
+            hub.reset();
+        }
+    }
+};
+
+std::unique_ptr<Dashboard> make_dashboard(const VizOptions& options) {
+    if (options.off) return nullptr;
+    return std::make_unique<Dashboard>(options);
+}
+
+Dashboard::Dashboard(VizOptions options) : impl_(std::make_unique<Impl>()) {
+    options.validate();
+    impl_->opt = std::move(options);
+    impl_->session = impl_->opt.session.empty() ? new_session_id() : impl_->opt.session;
+}
+
+Dashboard::~Dashboard() {
+    if (impl_->started && !impl_->finished) run_finished(RunEnd::Stopped);
+}
+
+const std::string& Dashboard::session() const { return impl_->session; }
+size_t Dashboard::frame_bytes() const { return impl_->plan.frame_bytes; }
+int Dashboard::port() const { return impl_->hub ? impl_->hub->port() : 0; }
+std::string Dashboard::url() const { return impl_->hub ? impl_->hub->url() : ""; }
+std::string Dashboard::banner() const {
+    if (!impl_->hub) return "";
+    return "dashboard: " + url() + " (parameter snapshots every " + std::to_string(impl_->opt.interval) + " steps)";
+}
+
+VizCounters Dashboard::counters() const {
+    VizCounters c{impl_->frames.load(), impl_->skipped.load(), impl_->dropped.load(), impl_->errors.load()};
+    std::lock_guard<std::mutex> lock(impl_->timing_mu);
+    c.build_ms_total = impl_->build_ms_total;
+    c.build_ms_max = impl_->build_ms_max;
+    return c;
+}
+
+void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
+    Impl& m = *impl_;
+    m.model = model;
+    m.plan = snapshot::SnapshotPlan::make(m.model, m.opt.snapshot);  // budget errors stop the run here
+    m.builder = std::make_unique<snapshot::FrameBuilder>(m.model, m.plan, m.session);
+    size_t slabs = 0;
+    for (const TensorDesc& t : model.tensors) slabs += t.layers;
+    m.histograms = std::make_unique<snapshot::HistogramSchedule>(slabs, m.opt.interval);
+    for (SnapshotSlot& s : m.slots) {
+        s.values.resize(m.plan.indices.size());
+        s.grads.resize(m.plan.indices.size());
+        s.request.stats.resize(slabs);
+    }
+    try {
+        m.store = std::make_unique<store::RunStore>(m.opt.runs_dir, m.session,
+                                                    store::run_record_json(run, model, m.opt.interval),
+                                                    m.opt.history_mb * 1024 * 1024);
+    } catch (const std::exception& e) {
+        m.failure("store", std::string("opening ") + m.opt.runs_dir + ": " + e.what());
+    }
+    if (m.opt.serve) m.start_hub();
+    m.worker = std::thread([&m] {
+        // Training comes first: on a machine whose cores all train, the viz thread runs in the
+        // gaps (at worst a snapshot is skipped), instead of taking a core from an OpenMP team.
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+        m.run();
+    });
+    m.started = true;
+}
+
+void Dashboard::step_finished(const StepMetrics& s) {
+    Impl& m = *impl_;
+    m.last_step = s.step;
+    if (!m.push(TextItem{protocol::metrics(m.session, s), true, s.step, false})) m.dropped++;
+}
+
+void Dashboard::event(int step, EventKind kind, const std::string& text) {
+    Impl& m = *impl_;
+    const bool landmark = kind == EventKind::Eval || kind == EventKind::Checkpoint;
+    if (!m.push(TextItem{protocol::event(m.session, step, kind, text), false, step, landmark})) m.dropped++;
+}
+
+SnapshotRequest* Dashboard::snapshot_due(int step, bool final_state) {
+    Impl& m = *impl_;
+    if (!m.started || (step % m.opt.interval != 0 && !final_state)) return nullptr;
+    if (final_state) {
+        // Wait (bounded) for the worker to free a buffer; it frees one per frame it finishes.
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (m.slots[0].busy.load() && m.slots[1].busy.load() && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    for (SnapshotSlot& s : m.slots) {
+        bool expected = false;
+        if (s.busy.compare_exchange_strong(expected, true)) {
+            s.request.step = step;
+            m.histograms->prepare(s.request.stats, step);
+            return &s.request;
+        }
+    }
+    m.skipped++;  // both buffers still in flight: skip this snapshot, never wait
+    return nullptr;
+}
+
+void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
+    Impl& m = *impl_;
+    SnapshotSlot* slot = nullptr;
+    for (SnapshotSlot& s : m.slots)
+        if (&s.request == request) slot = &s;
+    if (!slot) return;
+    // Only queues the copy: the viz worker waits for it (handle(SnapshotItem)).
+    try {
+        m.fault("gather");
+        slot->pending = reader.gather(m.plan.indices, slot->values.data(), slot->grads.data());
+    } catch (const std::exception& e) {
+        m.failure("gather", e.what());
+        slot->pending.reset();
+        slot->busy = false;
+        return;
+    }
+    if (!m.push(SnapshotItem{slot})) {
+        m.skipped++;
+        slot->pending.reset();  // abandoned unread: a device copy may finish, nobody reads it
+        slot->busy = false;
+    }
+}
+
+void Dashboard::drain() {
+    Impl& m = *impl_;
+    while (m.started && !m.finished && m.handled.load() < m.queued.load())
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void Dashboard::run_finished(RunEnd how) {
+    Impl& m = *impl_;
+    if (!m.started || m.finished) return;
+    m.push(EndItem{});
+    m.queue.close();
+    if (m.worker.joinable()) m.worker.join();
+    m.finished = true;
+    if (m.store) {
+        try {
+            m.store->finish(protocol::run_end_name(how));
+        } catch (const std::exception& e) {
+            m.failure("store", e.what());
+        }
+    }
+    if (m.hub) m.hub->stop();
+}
+
+}  // namespace nanogpt::viz

@@ -1,0 +1,66 @@
+// hub.h: the dashboard's server: static files, REST for history, WebSocket push (Boost.Beast).
+//
+// Threads: the hub owns one I/O thread running an io_context; every connection has its own
+// strand, one write in flight, and a bounded outgoing queue. Frames (binary) are droppable: when
+// a client's queue is full, the oldest queued frame is dropped (and counted); text messages
+// (metrics, events, hello, error) are never dropped (a client that falls 4096 text messages
+// behind is disconnected instead, so memory stays bounded). The training thread never calls
+// the hub; the viz worker does, and broadcast_* only posts to the I/O thread.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "viz/hub/history_source.h"
+#include "viz/hub/static_files.h"
+
+namespace nanogpt::viz::hub {
+
+struct HubOptions {
+    std::string host = "127.0.0.1";
+    int port = 8080;          // 0: pick a free port (tests)
+    std::string token;        // required when host is not loopback; clients send ?token=... or
+                              // "Authorization: Bearer ..." (HTTP and the WebSocket upgrade)
+    std::string static_dir;   // frontend/: served at /, index.html for /
+    std::vector<StaticMount> static_mounts;  // the page's libraries at /vendor/<package>/
+    size_t max_queued_frames = 4;          // per client, binary frames
+    size_t max_client_message_bytes = 4096;
+};
+
+struct HubStats {
+    uint64_t clients = 0;          // connected WebSocket clients now
+    uint64_t frames_sent = 0, frames_dropped = 0, texts_sent = 0;
+    uint64_t bad_client_messages = 0;
+};
+
+class Hub {
+public:
+    // Throws nanogpt::Error when the options are unsafe (non-loopback host without a token)
+    // or the port cannot be bound ("port 8080 is in use: pass --viz-port").
+    Hub(HubOptions options, std::shared_ptr<const HistorySource> history);
+    ~Hub();  // stops and joins
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    void start();
+    void stop();
+    int port() const;           // the bound port
+    std::string url() const;    // http://host:port/
+
+    // Called for each new WebSocket client, on the I/O thread, before anything else is sent:
+    // returns the JSON text of the hello message. Set before start().
+    void set_hello(std::function<std::string()> make_hello);
+    // Sends to every connected client. Text: JSON messages (metrics, event, ...), never dropped.
+    void broadcast_text(std::shared_ptr<const std::string> json);
+    // Binary frame; may be dropped for slow clients (the oldest queued frame goes first).
+    void broadcast_frame(std::shared_ptr<const std::string> bytes);
+    HubStats stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nanogpt::viz::hub

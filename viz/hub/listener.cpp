@@ -1,0 +1,65 @@
+// listener.cpp: the accept loop.
+#include "viz/hub/listener.h"
+
+#include <chrono>
+
+#include "common/error.h"
+#include "viz/hub/http_session.h"
+#include "viz/hub/shared_state.h"
+
+namespace nanogpt::viz::hub {
+
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
+                   std::shared_ptr<HubState> state)
+    : ioc_(ioc), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
+    const std::string where = host + ":" + std::to_string(endpoint.port());
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (ec) throw Error("cannot open a socket for " + where + ": " + ec.message());
+    // SO_REUSEADDR lets a restarted trainer rebind while old connections sit in TIME_WAIT;
+    // on Linux it does not allow two listeners on one port, so "in use" is still detected.
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    acceptor_.bind(endpoint, ec);
+    if (ec == net::error::address_in_use) {
+        throw Error("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
+                    "pass --viz-port with another port, or --viz-off");
+    }
+    if (ec) {
+        throw Error("cannot listen on " + where + ": " + ec.message(),
+                    "check --viz-host (an address of this machine) and --viz-port, or pass --viz-off");
+    }
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) throw Error("cannot listen on " + where + ": " + ec.message(), "pass --viz-off");
+    port_ = acceptor_.local_endpoint().port();
+}
+
+void Listener::run() { do_accept(); }
+
+void Listener::close() {
+    beast::error_code ec;
+    acceptor_.close(ec);
+    retry_timer_.cancel();
+}
+
+void Listener::do_accept() {
+    // Each connection gets its own strand, so its handlers never run concurrently even if the
+    // hub someday runs more than one I/O thread.
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+}
+
+void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // closed by stop()
+    if (ec) {
+        // Typically out of file descriptors: wait a little instead of spinning on the error.
+        fail(*state_, ec, "accept");
+        retry_timer_.expires_after(std::chrono::milliseconds(100));
+        retry_timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+            if (!wait_ec && self->acceptor_.is_open()) self->do_accept();
+        });
+        return;
+    }
+    if (!state_->stopping()) std::make_shared<HttpSession>(std::move(socket), state_)->run();
+    do_accept();
+}
+
+}  // namespace nanogpt::viz::hub

@@ -1,0 +1,34 @@
+// listener.h: accepts TCP connections and hands each to a new HttpSession.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "viz/hub/net.h"
+
+namespace nanogpt::viz::hub {
+
+class HubState;
+
+class Listener : public std::enable_shared_from_this<Listener> {
+public:
+    // Opens, binds and listens at once, so a port in use is reported by Hub's constructor.
+    // Throws nanogpt::Error when it cannot.
+    Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
+             std::shared_ptr<HubState> state);
+
+    int port() const { return port_; }
+    void run();    // starts accepting
+    void close();  // call on the I/O thread (or before it runs): stops accepting
+
+private:
+    void do_accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    net::steady_timer retry_timer_;
+    std::shared_ptr<HubState> state_;
+    int port_ = 0;
+};
+
+}  // namespace nanogpt::viz::hub

@@ -1,0 +1,60 @@
+// protocol.h: every message the hub sends, built in one place (docs/protocol.md; the browser's
+// twin is frontend/net/protocol.js). Text messages are JSON objects with a "type"; the binary
+// frame's codec is viz/frame.h. Pure functions: no I/O, no state.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "trainer/observer.h"
+
+namespace nanogpt::viz::protocol {
+
+inline constexpr int kVersion = 1;
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// The per-layer statistics in a frame, in this order (tensor "stats", field = tensor name).
+// hist_step: the step the histogram was counted at (histograms refresh less often than the
+// other statistics: viz/snapshot/histogram_schedule.h).
+inline constexpr const char* kStatNames[] = {"mean", "std", "min", "max", "rms", "grad_rms",
+                                             "update_ratio", "hist_lo", "hist_hi", "hist_step"};
+inline constexpr int kNumStats = 10;
+
+// The wire name of an event kind: "eval", "sample", "checkpoint", "info", "interrupted".
+const char* event_kind_name(EventKind kind);
+// The wire name of how a run ended (run.json's "status"): "finished", "interrupted", "stopped".
+const char* run_end_name(RunEnd how);
+
+// {"L":..,"NH":..,"C":..,"V":..,"maxT":..}: the model shape the browser needs (hello, frames).
+void write_model_shape(JsonWriter& w, const ModelDesc& m);
+
+// The first message on every connection to a training run's hub.
+struct LiveHello {
+    std::string session;
+    bool live = true;         // false once the run has finished
+    int step = 0;             // the last step reported
+    int interval = 0;         // steps between snapshots
+    uint64_t frame_bytes = 0; // planned size of one frame
+    const ModelDesc* model = nullptr;
+};
+std::string hello(const LiveHello& h);
+// The first message from `nanogpt serve`: no live session; `sessions_json` as /api/sessions.
+std::string hello_recorded(std::string_view sessions_json);
+
+// Absent values are left out; values that are not finite travel as null (a diverged loss).
+std::string metrics(std::string_view session, const StepMetrics& m);
+std::string event(std::string_view session, int step, EventKind kind, std::string_view text);
+// Sent just before each binary frame; ready_us: wall clock (µs since the epoch) at encoding.
+std::string frame_notice(std::string_view session, int step, size_t bytes, int64_t ready_us);
+
+// Replies to client messages.
+std::string pong();
+std::string subscribed(std::string_view session);
+std::string error(std::string_view message);
+
+}  // namespace nanogpt::viz::protocol

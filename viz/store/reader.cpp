@@ -1,0 +1,200 @@
+// reader.cpp: RunStoreReader, the hub's view of runs/ (HistorySource).
+// It keeps no state and reads the files on every call: they are small next to the frames the
+// hub serves anyway, it is trivially thread-safe, and it always sees the live session's latest.
+// Nothing here throws: an unreadable or vanished file reads as missing.
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "common/file_io.h"
+#include "viz/store/reader.h"
+#include "viz/session_id.h"
+#include "viz/store/files.h"
+
+namespace nanogpt::viz::store {
+
+namespace fs = std::filesystem;
+using store::join_path;
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+namespace {
+
+std::optional<std::string> read_if_present(const std::string& path) {
+    try {
+        if (file_exists(path)) return read_file(path);
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
+
+void write_string(JsonWriter& w, const std::string& s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+std::string string_member(const rapidjson::Value& obj, const char* key) {
+    auto it = obj.FindMember(key);
+    return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+struct SessionSummary {
+    std::string session, start_time, end_time, status;
+    int64_t steps = 0;                // metrics lines
+    int64_t frames = 0;
+    std::optional<int64_t> last_step;  // the latest step seen in metrics or frames
+};
+
+std::optional<SessionSummary> summarize(const std::string& dir, const std::string& session) {
+    std::optional<std::string> run = read_if_present(join_path(dir, store::kRunFile));
+    if (!run) return std::nullopt;
+    rapidjson::Document doc;
+    doc.Parse(run->data(), run->size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    SessionSummary s;
+    s.session = session;
+    s.start_time = string_member(doc, "start_time");
+    s.end_time = string_member(doc, "end_time");
+    s.status = string_member(doc, "status");
+    auto see_step = [&s](int64_t step) { s.last_step = std::max(s.last_step.value_or(step), step); };
+    store::for_each_json_line(join_path(dir, store::kMetricsFile), [&](const rapidjson::Value& line, std::string_view) {
+        ++s.steps;
+        auto step = line.FindMember("step");
+        if (step != line.MemberEnd() && step->value.IsInt64()) see_step(step->value.GetInt64());
+    });
+    std::vector<store::FrameFile> frames = store::list_frames(join_path(dir, store::kFramesDir));
+    s.frames = static_cast<int64_t>(frames.size());
+    if (!frames.empty()) see_step(frames.back().step);
+    return s;
+}
+
+// {"session":..,"<key>":[every complete line of file]}: the lines are JSON objects already
+// (for_each_json_line checked), so they go in as they are.
+std::optional<std::string> jsonl_document(const std::string& runs_dir, const std::string& session,
+                                          const char* file, const char* key) {
+    if (!valid_session_id(session)) return std::nullopt;
+    const std::string dir = join_path(runs_dir, session);
+    if (!file_exists(join_path(dir, store::kRunFile))) return std::nullopt;
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    w.Key("session");
+    write_string(w, session);
+    w.Key(key);
+    w.StartArray();
+    store::for_each_json_line(join_path(dir, file), [&w](const rapidjson::Value&, std::string_view line) {
+        w.RawValue(line.data(), line.size(), rapidjson::kObjectType);
+    });
+    w.EndArray();
+    w.EndObject();
+    return std::string(sb.GetString());
+}
+
+}  // namespace
+
+RunStoreReader::RunStoreReader(std::string runs_dir, std::string live_session)
+    : runs_dir_(std::move(runs_dir)), live_session_(std::move(live_session)) {}
+
+std::string RunStoreReader::sessions_json() const {
+    std::vector<SessionSummary> sessions;
+    std::error_code ec;
+    fs::directory_iterator it(runs_dir_, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string session = it->path().filename().string();
+        std::error_code type_ec;
+        if (!valid_session_id(session) || !it->is_directory(type_ec)) continue;
+        if (std::optional<SessionSummary> s = summarize(it->path().string(), session)) sessions.push_back(*s);
+    }
+    // ISO 8601 UTC times sort as text.
+    std::sort(sessions.begin(), sessions.end(), [](const SessionSummary& a, const SessionSummary& b) {
+        return std::tie(a.start_time, a.session) < std::tie(b.start_time, b.session);
+    });
+
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    w.Key("sessions");
+    w.StartArray();
+    for (const SessionSummary& s : sessions) {
+        w.StartObject();
+        w.Key("session");
+        write_string(w, s.session);
+        w.Key("live");
+        w.Bool(s.session == live_session_);
+        w.Key("start_time");
+        write_string(w, s.start_time);
+        if (!s.end_time.empty()) {
+            w.Key("end_time");
+            write_string(w, s.end_time);
+        }
+        if (!s.status.empty()) {
+            w.Key("status");
+            write_string(w, s.status);
+        }
+        w.Key("steps");
+        w.Int64(s.steps);
+        w.Key("frames");
+        w.Int64(s.frames);
+        w.Key("last_step");
+        if (s.last_step)
+            w.Int64(*s.last_step);
+        else
+            w.Null();
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return sb.GetString();
+}
+
+std::optional<std::string> RunStoreReader::run_json(const std::string& session) const {
+    if (!valid_session_id(session)) return std::nullopt;
+    return read_if_present(join_path(join_path(runs_dir_, session), store::kRunFile));
+}
+
+std::optional<std::string> RunStoreReader::metrics_json(const std::string& session) const {
+    return jsonl_document(runs_dir_, session, store::kMetricsFile, "metrics");
+}
+
+std::optional<std::string> RunStoreReader::events_json(const std::string& session) const {
+    return jsonl_document(runs_dir_, session, store::kEventsFile, "events");
+}
+
+std::optional<std::string> RunStoreReader::frame_index_json(const std::string& session) const {
+    if (!valid_session_id(session)) return std::nullopt;
+    const std::string dir = join_path(runs_dir_, session);
+    if (!file_exists(join_path(dir, store::kRunFile))) return std::nullopt;
+    const std::set<int> annotated = store::read_annotated(join_path(dir, store::kAnnotatedFile));
+    rapidjson::StringBuffer sb;
+    JsonWriter w(sb);
+    w.StartObject();
+    w.Key("session");
+    write_string(w, session);
+    w.Key("frames");
+    w.StartArray();
+    for (const store::FrameFile& f : store::list_frames(join_path(dir, store::kFramesDir))) {
+        w.StartObject();
+        w.Key("step");
+        w.Int(f.step);
+        w.Key("bytes");
+        w.Uint64(f.bytes);
+        w.Key("annotated");
+        w.Bool(annotated.count(f.step) > 0);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(sb.GetString());
+}
+
+std::optional<std::string> RunStoreReader::frame(const std::string& session, int step) const {
+    if (!valid_session_id(session) || step < 0) return std::nullopt;
+    const std::string dir = join_path(runs_dir_, session);
+    if (!file_exists(join_path(dir, store::kRunFile))) return std::nullopt;  // not a session
+    return read_if_present(join_path(join_path(dir, store::kFramesDir), store::frame_file_name(step)));
+}
+
+}  // namespace nanogpt::viz::store
