@@ -53,6 +53,9 @@ public:
     void write_text(const std::string& text);
     void write_binary(const std::string& bytes);
     void abort();                     // drop the TCP connection at once (RST), mid-message or not
+    // After read() threw because the hub closed: the close frame's code (1001 going away), 0
+    // when the connection ended without one.
+    int close_code() const { return ws_.reason().code; }
 
 private:
     WsClient() = default;

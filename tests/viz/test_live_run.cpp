@@ -1,6 +1,8 @@
 // test_live_run.cpp: a real `nanogpt train` with the dashboard on, watched by a real WebSocket
 // client: hello first, a metrics message for every step, a binary frame every viz interval;
-// and the recorded frame of the last step equals the checkpoint written at that step.
+// and the recorded frame of the last step equals the checkpoint written at that step. Ctrl-C
+// (SIGINT) or SIGTERM: the step in flight finishes, the run is recorded as interrupted, clients
+// get a close frame, the exit status is non-zero, and the run resumes where it stopped.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,6 +15,8 @@
 #include <rapidjson/document.h>
 
 #include "common/file_io.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
 #include "hub_test_client.h"
 #include "trainer/checkpoint.h"
 #include "viz/frame.h"
@@ -131,5 +135,61 @@ TEST(LiveRun, WebSocketClientSeesHelloMetricsAndFramesThatMatchTheCheckpoint) {
     }
     EXPECT_EQ(checked, 4 * 4 + 2);  // ln1w, ln1b, ln2w, ln2b per layer, lnfw, lnfb
 }
+
+// A long run stopped by a signal once the client has seen a few steps.
+void interrupt_run(int sig) {
+    test::TempDir dir("interrupt");
+    const std::string bin = NANOGPT_BINARY;
+    ASSERT_EQ(0, std::system((bin + " prepare --tokenizer char --input " NANOGPT_SHARED_DATA
+                              "/tinyshakespeare/input.txt --out " + dir.path() + "/data > /dev/null").c_str()));
+    const std::string train = bin + " train --config " NANOGPT_SOURCE_DIR "/configs/shakespeare_char_cpu.toml" +
+                              " --data-dir " + dir.path() + "/data --out-dir " + dir.path() + "/out --viz-runs-dir " +
+                              dir.path() + "/runs --viz-port 0 --eval-interval 1000 --eval-iters 2 --sample-tokens 0";
+    test::ChildProcess child(train + " --max-iters 100000");
+    auto url = child.until(std::regex(R"(dashboard: http://127\.0\.0\.1:(\d+)/)"));
+    ASSERT_TRUE(url) << child.output();
+    hubtest::WsClient ws(std::stoi((*url)[1]));
+    const std::string session = parse(ws.read().data)["session"].GetString();
+    std::vector<std::string> kinds;
+    int metrics = 0, last_step = -1;
+    bool signalled = false;
+    try {
+        for (;;) {
+            hubtest::WsMessage msg = ws.read();
+            if (!msg.text) continue;
+            auto d = parse(msg.data);
+            const std::string type = d["type"].GetString();
+            if (type == "metrics" && d.HasMember("train_loss")) last_step = d["step"].GetInt();
+            if (type == "metrics" && ++metrics == 5 && !signalled) {
+                child.signal(sig);
+                signalled = true;
+            }
+            if (type == "event") kinds.push_back(d["kind"].GetString());
+        }
+    } catch (const std::exception&) {
+    }
+    ASSERT_TRUE(signalled);
+    EXPECT_EQ(ws.close_code(), 1001) << "the hub closes with a close frame (going away)";
+    EXPECT_EQ(child.wait(), 128 + sig) << child.output();
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    EXPECT_NE(child.output().find("interrupted by " + name + " after step " + std::to_string(last_step)),
+              std::string::npos) << child.output();
+    EXPECT_NE(child.output().find("--init-from resume (it resumes at step " + std::to_string(last_step + 1) + ")"),
+              std::string::npos) << child.output();
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), "interrupted"), kinds.end());
+
+    auto run = parse(read_file(dir.path() + "/runs/" + session + "/run.json"));
+    EXPECT_STREQ(run["status"].GetString(), "interrupted");
+    EXPECT_TRUE(run.HasMember("end_time"));
+
+    // The checkpoint holds the interrupted step: resuming continues right after it.
+    test::ChildProcess resumed(train + " --viz-off --init-from resume --max-iters " + std::to_string(last_step + 3));
+    EXPECT_TRUE(resumed.until(std::regex("resuming from .* at step " + std::to_string(last_step + 1))))
+        << resumed.output();
+    EXPECT_EQ(resumed.wait(), 0) << resumed.output();
+}
+
+TEST(LiveRun, CtrlCFinishesTheStepRecordsTheRunAsInterruptedAndResumes) { interrupt_run(SIGINT); }
+TEST(LiveRun, SigtermStopsTheSameWay) { interrupt_run(SIGTERM); }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // operation is reported (quietly when it is just a client going away).
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>

@@ -17,7 +17,7 @@ constexpr size_t kReadMessageMax = 16u << 20;
 }  // namespace
 
 WsSession::WsSession(tcp::socket&& socket, std::shared_ptr<HubState> state)
-    : ws_(std::move(socket)), state_(std::move(state)) {}
+    : ws_(std::move(socket)), state_(std::move(state)), close_timer_(ws_.get_executor()) {}
 
 WsSession::~WsSession() {
     state_->remove_client(this);
@@ -52,6 +52,7 @@ void WsSession::on_accept(beast::error_code ec) {
     // its hello is sure to receive every later broadcast (the hello may be on the wire before
     // this handler returns).
     if (!state_->add_client(this, weak_from_this())) return shut();  // the hub is stopping
+    accepted_ = true;
     std::string hello = state_->make_hello();
     if (!hello.empty()) enqueue(std::make_shared<const std::string>(std::move(hello)), false);
     do_read();
@@ -94,11 +95,32 @@ void WsSession::send(std::shared_ptr<const std::string> message, bool binary) {
 }
 
 void WsSession::close() {
-    net::post(ws_.get_executor(), [self = shared_from_this()] { self->shut(); });
+    net::post(ws_.get_executor(), [self = shared_from_this()] { self->begin_close(); });
+}
+
+void WsSession::begin_close() {
+    if (closed_ || closing_) return;
+    if (!accepted_) return shut();
+    closing_ = true;
+    // Frames are droppable; texts already queued (the run's last metrics and events) still go.
+    std::erase_if(waiting_, [](const Outgoing& o) { return o.binary; });
+    waiting_frames_ = 0;
+    close_timer_.expires_after(kCloseGrace);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->shut();
+    });
+    if (in_flight_) return;  // on_write goes on from there
+    if (!waiting_.empty()) do_write();
+    else send_close();
+}
+
+void WsSession::send_close() {
+    ws_.async_close(websocket::close_reason(websocket::close_code::going_away, "the dashboard is stopping"),
+                    [self = shared_from_this()](beast::error_code) { self->shut(); });
 }
 
 void WsSession::enqueue(std::shared_ptr<const std::string> message, bool binary) {
-    if (closed_) return;
+    if (closed_ || closing_) return;
     if (binary) {
         const size_t max = state_->options().max_queued_frames;
         if (waiting_frames_ >= max && (max > 0 || in_flight_)) {
@@ -138,12 +160,15 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     }
     ++(in_flight_->binary ? state_->counters.frames_sent : state_->counters.texts_sent);
     in_flight_.reset();
-    if (!closed_ && !waiting_.empty()) do_write();
+    if (closed_) return;
+    if (!waiting_.empty()) do_write();
+    else if (closing_) send_close();
 }
 
 void WsSession::shut() {
     if (closed_) return;
     closed_ = true;
+    close_timer_.cancel();
     // Leave the broadcast set now, not when the last handler lets go of us.
     state_->remove_client(this);
     waiting_.clear();

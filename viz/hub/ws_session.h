@@ -4,6 +4,7 @@
 // Queue policy: binary frames are droppable (at most max_queued_frames wait; the oldest waiting
 // frame goes first), text messages are not (a client with 4096 texts waiting is disconnected).
 #pragma once
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <memory>
@@ -18,6 +19,7 @@ namespace nanogpt::viz::hub {
 class WsSession : public HubConnection, public std::enable_shared_from_this<WsSession> {
 public:
     static constexpr size_t kMaxQueuedTexts = 4096;
+    static constexpr std::chrono::milliseconds kCloseGrace{2000};
 
     WsSession(tcp::socket&& socket, std::shared_ptr<HubState> state);
     ~WsSession() override;
@@ -26,6 +28,8 @@ public:
     void run(http::request<http::string_body> req);
     // Thread-safe: posts the message to this session's strand and returns.
     void send(std::shared_ptr<const std::string> message, bool binary);
+    // Thread-safe: the queued text messages are written, then a close frame (going away);
+    // a client that does not let that finish within kCloseGrace is cut off.
     void close() override;
 
 private:
@@ -40,6 +44,8 @@ private:
     void enqueue(std::shared_ptr<const std::string> message, bool binary);
     void do_write();
     void on_write(beast::error_code ec, std::size_t bytes);
+    void begin_close();
+    void send_close();
     void shut();
 
     websocket::stream<beast::tcp_stream> ws_;
@@ -54,7 +60,10 @@ private:
     std::deque<Outgoing> waiting_;
     std::optional<Outgoing> in_flight_;  // holds the bytes alive while async_write runs
     size_t waiting_frames_ = 0, waiting_texts_ = 0;
+    bool accepted_ = false;
+    bool closing_ = false;  // close frame on its way: nothing new is queued
     bool closed_ = false;
+    net::steady_timer close_timer_;
 };
 
 }  // namespace nanogpt::viz::hub
