@@ -4,7 +4,7 @@
 // is `nanogpt serve` (recorded runs only). The session list comes from /api/sessions; the run on
 // screen gets its metrics, events and frame index over REST, then (live) keeps growing from the
 // WebSocket, or (recorded) shows its last frame. ?session=<id> picks a run at load.
-// The Parameters view is loaded and called only through views/params_host.js, so an error there
+// The Parameters view is loaded and called only through views/params/host.js, so an error there
 // never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5),
 // ?tab=params (open on the Parameters tab).
 import { createStore } from './state/store.js';
@@ -16,8 +16,8 @@ import { createTrainingView } from './views/training.js';
 import { createSessionPicker } from './views/session_picker.js';
 import { createPlaybackBar } from './views/playback_bar.js';
 import { createExport } from './views/export.js';
-import { createFrameSource } from './views/frame_source.js';
-import { createParamsHost } from './views/params_host.js';
+import { createFrameSource } from './state/frame_source.js';
+import { createParamsHost } from './views/params/host.js';
 import { renderStatus } from './views/status.js';
 
 const query = new URLSearchParams(location.search);

@@ -7,13 +7,7 @@
 // show(step) puts a stored frame on screen (views/frame_source.js). In live mode frames arrive
 // from the WebSocket instead and `step` follows them.
 import * as pb from '../state/playback.js';
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text != null) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 // Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
 const ICONS = {

@@ -7,8 +7,9 @@
 // Metrics arrive every step; the charts redraw at most every REDRAW_MS (batched), from columns
 // that are updated incrementally (metric_columns.js).
 import { createChartPanel, fmtTick } from './chart_panel.js';
-import { createColumns, updateColumns, joinOnStep, decimate } from './metric_columns.js';
+import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
 import { COLORS } from './theme.js';
+import { el } from './dom.js';
 import { runState } from './status.js';
 
 const REDRAW_MS = 250;
@@ -219,13 +220,6 @@ export function ema(values, k) {
     out[i] = acc / (1 - k ** n);
   }
   return out;
-}
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text != null) e.textContent = text;
-  return e;
 }
 
 const PREFS_KEY = 'nanogpt.training';

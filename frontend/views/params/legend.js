@@ -1,11 +1,11 @@
-// legend.js: the colour legends of the parameter views (text values beside every colour, so the
+// views/params/legend.js: the colour legends of the parameter views (text values beside every colour, so the
 // colours are never the only carrier of meaning).
 // createLegend(host) -> {update({cloud, mat, field})}
 //   cloud: display_data Cloud (attrLo, attrHi, attrLabel) or null;
 //   mat: {name, layer, scale, centre} the tensor whose symmetric scale is shown, or null.
-import { legendGradient } from '../../render/colormap.js';
-import { el } from './layout.js';
-import { fmt } from './describe.js';
+import { legendGradient } from '../../display/colormap.js';
+import { el } from '../dom.js';
+import { fmt } from '../../state/describe.js';
 
 const FIELD_TEXT = { value: 'weight', grad: 'gradient', update: 'update' };
 

@@ -1,9 +1,9 @@
-// format.test.js: render/format.js prints numbers the way people read them.
+// format.test.js: display/format.js prints numbers the way people read them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { formatBytes, formatCompact, formatDuration, formatLoss, formatNumber, formatPercent, formatRate, formatStep }
-  from '../../../frontend/render/format.js';
+  from '../../../frontend/display/format.js';
 
 test('3 significant digits, exponent for tiny and huge values', () => {
   const cases = [[0, '0'], [1.23456, '1.23'], [-1.23456, '-1.23'], [0.0123456, '0.0123'], [0.001, '0.001'],

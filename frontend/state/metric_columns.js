@@ -1,4 +1,4 @@
-// views/metric_columns.js: turns metrics rows (docs/protocol.md `metrics` messages, as kept in the
+// state/metric_columns.js: turns metrics rows (docs/protocol.md `metrics` messages, as kept in the
 // store) into uPlot's columnar arrays, incrementally: only rows not seen before are read, so a
 // redraw during a long run costs the new rows, not the whole history. No DOM (testable in node).
 //

@@ -1,4 +1,4 @@
-// describe.js: what a hovered point or cell is, read from the current frame (R3.3). No DOM.
+// state/describe.js: what a hovered point or cell is, read from the current frame (R3.3). No DOM.
 // describeItem(frame, prevFrame, {name, layer, row, col}) -> {name, layer, row, col, gridRow,
 //   gridCol, value, grad, change, title, lines: [[label, text]]} | null
 // The input row/col index the frame's tensor (grid cell, vector channel, or points3d row). The
@@ -72,7 +72,7 @@ function describeCell(frame, prevFrame, name, layer, row, col) {
   const block = frame.block(name, layer);
   const where = isVector
     ? `channel ${row} of ${frame.model?.C ?? rows}`
-    : `row ${block?.rows?.[row] ?? row}, col ${block?.cols?.[col] ?? col} (cell ${row}, ${col} of the ${rows}×${cols} sample)`;
+    : `row ${block?.rows?.[row] ?? row}, col ${block?.cols?.[col] ?? col} (cell ${row}, ${col} of the ${rows}×${cols} grid)`;
   const lines = [
     ['tensor', `${name} · ${tensorTitle(name)}`],
     ['layer', layerText(layer)],

@@ -1,4 +1,4 @@
-// render/format.js: numbers for people (tooltips, stats panel, status line, charts). Pure.
+// display/format.js: numbers for people (tooltips, stats panel, status line, charts). Pure.
 //
 // - formatNumber(x, digits = 3): 3 significant digits; plain between 1e-3 and 1e4 ('0.0123',
 //   '1.23', '1230'), exponent outside ('1.2e-4', '-3e7'); trailing zeros dropped.
