@@ -10,6 +10,7 @@ import { createChartPanel, fmtTick } from './chart_panel.js';
 import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
 import { COLORS } from './theme.js';
 import { el } from './dom.js';
+import { EVENT_KINDS } from '../net/protocol.js';
 import { runState } from './status.js';
 
 const REDRAW_MS = 250;
@@ -154,10 +155,10 @@ export function createTrainingView(root, store) {
     const list = events?.[session] ?? [];
     if (eventsShown.list === list && eventsShown.n === list.length) return;
     eventsShown = { list, n: list.length };
-    const sample = findLast(list, (e) => e.kind === 'sample');
+    const sample = findLast(list, (e) => e.kind === EVENT_KINDS.sample);
     sampleEl.textContent = sample ? sample.text : 'no sample yet (the trainer writes one at each evaluation)';
     sampleStepEl.textContent = sample ? `step ${sample.step}` : '';
-    const shown = list.filter((e) => e.kind !== 'sample').slice(-MAX_EVENTS);
+    const shown = list.filter((e) => e.kind !== EVENT_KINDS.sample).slice(-MAX_EVENTS);
     eventsEl.replaceChildren(...shown.reverse().map((e) => {
       const li = document.createElement('li');
       li.className = `ev ev-${e.kind}`;
