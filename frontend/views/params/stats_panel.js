@@ -11,7 +11,8 @@ import { createStatSeries } from '../../state/stat_series.js';
 import { showsItem, selectionUnder } from '../../state/filters.js';
 import { sequential } from '../../display/colormap.js';
 import { el } from '../dom.js';
-import { fmt, tensorTitle } from '../../state/describe.js';
+import { DIGITS, tensorTitle } from '../../state/describe.js';
+import { formatNumber } from '../../display/format.js';
 
 const SHOWN_STATS = [['mean', 'mean'], ['std', 'std'], ['min', 'min'], ['max', 'max'], ['rms', 'rms'],
   ['grad_rms', 'grad rms'], ['update_ratio', 'update / weight (rms)']];
@@ -49,7 +50,7 @@ function drawSpark(canvas, steps, values, label, atStep = null) {
   if (atStep != null) { while (cur > 0 && steps[cur] > atStep) cur--; }
   g.fillStyle = INK;
   g.textAlign = 'right';
-  g.fillText(fmt(values[cur]), w, 0);
+  g.fillText(formatNumber(values[cur], DIGITS), w, 0);
   g.textAlign = 'left';
   const top = 15; const ph = h - top - 2;
   const s0 = steps[0]; const s1 = steps[n - 1];
@@ -129,9 +130,9 @@ function drawHist(canvas, m, atStep = null) {
   g.fillStyle = DIM;
   g.textBaseline = 'bottom';
   g.textAlign = 'left';
-  g.fillText(fmt(lo), left, h);
+  g.fillText(formatNumber(lo, DIGITS), left, h);
   g.textAlign = 'right';
-  g.fillText(fmt(hi), w - right, h);
+  g.fillText(formatNumber(hi, DIGITS), w - right, h);
   if (lo < 0 && hi > 0) {
     g.textAlign = 'center';
     g.fillText('0', xOf(0), h);
@@ -192,7 +193,7 @@ export function createStatsPanel(host, store) {
     const entry = own ? { step: shown.step, stats: own } : tensorSeries.at(t.name, t.layer, step ?? Infinity);
     table.replaceChildren();
     if (entry) {
-      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, fmt(entry.stats[k])));
+      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, formatNumber(entry.stats[k], DIGITS)));
       table.append(el('dt', {}, 'at step'), el('dd', { 'data-testid': 'stats-step' }, String(entry.step)));
     }
     for (const s of sparks) {
