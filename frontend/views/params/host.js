@@ -1,6 +1,7 @@
 // views/params/host.js: mounts the Parameters tab's view (view3d.js, else view2d.js) behind a
 // wall of try/catch, so nothing it does can break the rest of the page (R6.5):
-// - the modules are imported dynamically: a load error is caught like any other;
+// - the modules are imported dynamically: a load error is caught like any other (and when it is
+//   three.js that is missing, the note says what to run);
 // - createParamsView (3D) throwing means no WebGL or a broken 3D view: build createParamsView2D
 //   and show `fallback-note` saying why (R2.5);
 // - an error in any later call (update, resize, hover, snapshot) shows `view-error`; when the 3D
@@ -47,6 +48,18 @@ function hasWebGL() {
   } catch { return false; }
 }
 
+const why3dFailed = (err) => (hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
+  : 'this browser has no WebGL, which the 3D view needs');
+
+// The 3D view's modules did not load: most often three.js is not installed (load_check.js asks the
+// hub), else the message of the failed import.
+async function whyImportFailed(err) {
+  const check = globalThis.nanogptLoadCheck;
+  const missing = check ? await check.missingLibraries(['three']).catch(() => []) : [];
+  return missing.length ? `three.js, the library of the 3D view, did not load. ${check.HINT.replaceAll('`', '')}`
+    : `the 3D view could not load (${messageOf(err)})`;
+}
+
 /** The forced failure of ?failview: a wrapper around the real view. */
 function failing(view, when) {
   if (when === 'init') throw new Error('3D view forced to fail on construction (?failview=init)');
@@ -86,15 +99,14 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
     }
   }
 
+  let mod3d = null;
   try {
-    const mod3d = await import('./view3d.js');
+    mod3d = await import('./view3d.js');
     const made = mod3d.createParamsView(host, store);
     view = failView ? failing(made, failView) : made;
     view.setActive?.(shown());
   } catch (err) {
-    const why = hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
-      : 'this browser has no WebGL, which the 3D view needs';
-    await build2D(why);
+    await build2D(mod3d ? why3dFailed(err) : await whyImportFailed(err));
   }
 
   // Any call into the view goes through here.
