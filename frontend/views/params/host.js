@@ -10,7 +10,7 @@
 //   listeners filtered on the source paths of the view's modules (views/params/, scene/, geometry/).
 // While the Parameters tab is hidden (store.tab !== 'params') the view is paused (setActive(false):
 // no render loop, no tween) and frames are not applied: only the newest is kept (and fed to the
-// stats history through record(), so its series stay complete); it is applied when the tab shows,
+// stat series through record(), so they stay complete); it is applied when the tab shows,
 // or before anything that reads the view (snapshot, hover, pickables).
 // Test hook (URL): ?failview=1 makes the 3D view throw on its first update (a run-time failure);
 // ?failview=init makes its construction throw. Both leave the 2D view working.

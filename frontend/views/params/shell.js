@@ -31,7 +31,7 @@
 // Rendering is on demand: a frame is drawn only when the data tweens, the painter animates, or
 // something marked the picture stale (a frame, the filters, the selection, hover, the size); an
 // idle view costs nothing and feeds the governor nothing. setActive(false) stops the loop; record()
-// then only feeds the stats history. The first render of a new frame sets store key `drawn`
+// then only feeds the stat series. The first render of a new frame sets store key `drawn`
 // {session, step, at}. Every error in update() or in the loop is caught and shown in the view
 // (data-testid view-error, store.viewError); after a failed draw the loop waits 1 s before the next.
 // Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError, drawn.
