@@ -2,7 +2,8 @@
 // tools that stand in for a hub: replay_server.mjs (the browser benchmark), dev/serve.mjs (the
 // Parameters dev page) and tests/frontend/e2e/libraries.test.mjs (a page without its libraries).
 //
-// - frontend/ at "/" (index.html for "/"); extra mounts {"/dev/": dir} take precedence;
+// - frontend/ at "/"; extra mounts {"/dev/": dir} take precedence; a folder's path gives its
+//   index.html;
 // - each library the page imports at /vendor/<package>/ from <nodeModules>/<package>/; a package
 //   that is not installed answers 404 with the hub's text, which says to run `npm install`;
 // - paths are decoded and kept inside their directory; anything else is a 404.
@@ -40,7 +41,7 @@ export function serveStatic({ frontendDir, nodeModulesDir, mounts = {} }) {
       return true;
     }
     const rest = path.slice(root.prefix.length);
-    const file = normalize(join(root.dir, rest === '' && root.prefix === '/' ? 'index.html' : rest));
+    const file = normalize(join(root.dir, rest === '' || rest.endsWith('/') ? `${rest}index.html` : rest));
     if (!file.startsWith(root.dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
       send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
       return true;
