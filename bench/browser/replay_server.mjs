@@ -1,7 +1,8 @@
 // replay_server.mjs: a stand-in for the live hub (docs/protocol.md) that replays a recorded run's
 // frames as if a run were producing them at a fixed rate, forever: one step per frame, each step's
 // `metrics` message, then the `frame` message and the binary frame with its step rewritten so
-// steps keep increasing across loops. Serves frontend/ and the REST paths the page reads.
+// steps keep increasing across loops. Serves frontend/ (static_files.mjs) and the REST paths the
+// page reads.
 //
 // Why not `nanogpt train`: a 124M-shape model trains at ~1 step/s on this CPU; the browser
 // benchmark needs frames of that shape at 10/s or more for half an hour.
@@ -9,13 +10,11 @@
 // Limits (it is a benchmark tool, not a hub): no token, loopback only, one session, like the hub
 // it drops binary frames for a client whose socket already holds 4 unsent frames.
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
+import { serveStatic } from './static_files.mjs';
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.map': 'application/json' };
 const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const KEEP_FRAMES = 64;  // frames the REST API can still return (the newest ones)
 
@@ -81,8 +80,8 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
   const model = frames[0].header.meta?.model ?? {};
   const session = `replay-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const startTime = new Date().toISOString();
-  const root = resolve(staticDir);
-  const nodeModules = resolve(staticDir, '..', 'node_modules');
+  // The page's libraries come from npm's tree, mounted as the hub mounts them.
+  const serveFile = serveStatic({ frontendDir: staticDir, nodeModulesDir: resolve(staticDir, '..', 'node_modules') });
 
   const metrics = [];            // every metrics message sent (the REST history)
   const kept = new Map();        // step -> encoded frame, the newest KEEP_FRAMES
@@ -112,14 +111,7 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
       }
       return json(res, 404, { error: `no ${what} ${step ?? ''}` });
     }
-    // The page's libraries come from npm's tree, mounted as the hub mounts them.
-    const lib = path.match(/^\/vendor\/(three|uplot)\/(.*)$/);
-    const base = lib ? join(nodeModules, lib[1]) : root;
-    const file = normalize(join(base, lib ? lib[2] : path === '/' ? 'index.html' : path));
-    if (!file.startsWith(base + sep) || !existsSync(file) || !statSync(file).isFile())
-      return json(res, 404, { error: `not found: ${path}` });
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
+    if (!serveFile(req, res)) json(res, 404, { error: `not found: ${path}` });
   });
 
   server.on('upgrade', (req, socket) => {

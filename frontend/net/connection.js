@@ -19,7 +19,7 @@
 //   subscription is sent again.
 // - A callback that throws is reported to onError and never closes the connection.
 
-import { clientMessage, decodeFrame, parseMessage } from './protocol.js';
+import { MESSAGE_TYPES, clientMessage, decodeFrame, parseMessage } from './protocol.js';
 import { tokenFromUrl } from './api.js';
 
 export function defaultUrl(loc = globalThis.location, token = tokenFromUrl(loc)) {
@@ -59,8 +59,9 @@ export function createConnection(options = {}) {
     safe('onStatus', status, detail);
   };
 
-  const TYPED = { hello: 'onHello', metrics: 'onMetrics', event: 'onEvent', frame: 'onFrameInfo',
-    error: 'onServerError', subscribed: 'onSubscribed' };
+  const TYPED = { [MESSAGE_TYPES.hello]: 'onHello', [MESSAGE_TYPES.metrics]: 'onMetrics',
+    [MESSAGE_TYPES.event]: 'onEvent', [MESSAGE_TYPES.frame]: 'onFrameInfo',
+    [MESSAGE_TYPES.error]: 'onServerError', [MESSAGE_TYPES.subscribed]: 'onSubscribed' };
 
   function onText(text) {
     let msg;
@@ -70,8 +71,8 @@ export function createConnection(options = {}) {
       safe('onError', e);
       return;
     }
-    if (msg.type === 'hello') attempt = 0;
-    if (msg.type === 'frame') pendingInfo = msg;
+    if (msg.type === MESSAGE_TYPES.hello) attempt = 0;
+    if (msg.type === MESSAGE_TYPES.frame) pendingInfo = msg;
     if (TYPED[msg.type]) safe(TYPED[msg.type], msg);
     safe('onMessage', msg);
   }

@@ -1,5 +1,8 @@
-// net/protocol.js: decodes the hub's binary parameter frames and validates its JSON text messages
-// (docs/protocol.md, version 1; the C++ side is viz/frame.cpp). Pure: runs in the browser and in node.
+// net/protocol.js: the dashboard protocol's JS side (docs/protocol.md, version 1), the twin of the
+// C++ viz/protocol.{h,cpp} (message types, event kinds) and viz/frame.cpp (binary frames): the
+// constants both sides name, the binary frame decoder and the JSON text message check. Pure: runs
+// in the browser and in node. Code that switches on a message type or an event kind uses
+// MESSAGE_TYPES and EVENT_KINDS, never a string of its own.
 //
 // Choices beyond docs/frontend.md:
 // - decodeFrame also accepts an ArrayBufferView (a node Buffer, a Uint8Array) besides an ArrayBuffer.
@@ -14,6 +17,26 @@
 export const FRAME_MAGIC = 'NGVF';
 export const FRAME_VERSION = 1;
 export const PROTOCOL_VERSION = 1;
+
+/** The `type`s of the hub's text messages (server to client). */
+export const MESSAGE_TYPES = Object.freeze({
+  hello: 'hello',           // first message on every connection
+  metrics: 'metrics',       // one training step
+  event: 'event',           // an evaluation, checkpoint, text sample, ... (`kind`: EVENT_KINDS)
+  frame: 'frame',           // announces the binary frame that follows
+  pong: 'pong',             // reply to ping
+  subscribed: 'subscribed', // reply to subscribe
+  error: 'error',           // a client message was refused; the connection stays up
+});
+
+/** The `kind`s of `event` messages (and of the events a run records). */
+export const EVENT_KINDS = Object.freeze({
+  eval: 'eval',               // an evaluation (val loss)
+  sample: 'sample',           // generated text
+  checkpoint: 'checkpoint',   // a checkpoint was written
+  info: 'info',               // anything else worth a line
+  interrupted: 'interrupted', // the run was stopped (Ctrl-C) before its last step
+});
 const PREFIX_BYTES = 12;
 
 /** The statistics row order when a frame's meta does not list it (viz/frame_builder.h kStatNames). */

@@ -24,6 +24,7 @@ export function defaultState() {
     filters: { types: new Set(TYPES), layers: null },
     colorBy: 'frequency', field: 'value', selected: null,
     quality: null, fps: 0, tab: 'training', viewError: null, drawn: null,
+    loadError: null, frameError: null,
   };
 }
 

@@ -1,11 +1,12 @@
 // views/chart_panel.js: one uPlot chart in a titled card. The chart container carries the
 // data-testid and `data-points` (number of x values drawn, docs/frontend.md). Series can change
-// (a compared run, MFU appearing): configure() rebuilds the plot only when their layout changes.
+// (a compared run, MFU appearing): configure() rebuilds the plot only when they change.
 // The plot follows its card's size (ResizeObserver), so a chart created in a hidden tab draws at
 // the right size once the tab is shown. `markerStep()` gives a step to mark with a vertical line
 // (the parameter frame on screen), or null.
 import uPlot from 'uplot';
 import { COLORS, FONT } from './theme.js';
+import { formatNumber, formatPercent, formatTick, MISSING } from '../display/format.js';
 
 const MIN_H = 120;
 
@@ -51,7 +52,7 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
   parent.append(card);
 
   let plot = null;
-  let layoutKey = '';
+  let seriesKey = '';
   let data = [[]];
   let shown = []; // the configured series
 
@@ -83,8 +84,8 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
   /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); rightAxis {label, scale}; logY. */
   function configure(series, { rightAxis = null, logY = false } = {}) {
     const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis, logY]);
-    if (key === layoutKey && plot) return;
-    layoutKey = key;
+    if (key === seriesKey && plot) return;
+    seriesKey = key;
     shown = series;
     plot?.destroy();
     const opts = {
@@ -93,20 +94,20 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
       cursor: { drag: { x: true, y: false }, points: { size: 7 } },
       scales: { x: { time: false }, y: logY ? { distr: 3 } : { auto: true } },
       series: [
-        { label: 'step', value: (u, v) => (v == null ? '–' : String(v)) },
+        { label: 'step', value: (u, v) => (v == null ? MISSING : String(v)) },
         ...series.map((s) => ({
           label: s.label, stroke: s.stroke, width: s.width ?? 1.5, dash: s.dash, scale: s.scale ?? 'y',
           spanGaps: true,
           points: s.points ? { show: true, size: 5, fill: s.stroke } : { show: false },
-          value: (u, v) => (v == null ? '–' : s.fmt ? s.fmt(v) : v.toPrecision(4)),
+          value: (u, v) => (v == null ? MISSING : s.fmt ? s.fmt(v) : formatNumber(v, 4)),
         })),
       ],
       axes: [
         axis('step'),
-        axis(yLabel, { size: 60, values: (u, vals) => vals.map((v) => fmtTick(v)) }),
+        axis(yLabel, { size: 60, values: (u, vals) => vals.map((v) => formatTick(v)) }),
         ...(rightAxis ? [axis(rightAxis.label, { side: 1, scale: rightAxis.scale, size: 56,
           grid: { show: false },
-          values: (u, vals) => vals.map((v) => (rightAxis.percent ? `${+(v * 100).toPrecision(3)}%` : fmtTick(v))) })] : []),
+          values: (u, vals) => vals.map((v) => (rightAxis.percent ? formatPercent(v) : formatTick(v))) })] : []),
       ],
       hooks: { draw: [markerHook] },
     };
@@ -149,15 +150,4 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     legend: () => shown.map((s) => ({ label: s.label, stroke: s.stroke, dash: s.dash })),
     title,
   };
-}
-
-/** Short tick labels: 0.0003 → 3e-4, 12000 → 12k. */
-export function fmtTick(v) {
-  if (v == null || !Number.isFinite(v)) return '';
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`;
-  if (a >= 1e4) return `${+(v / 1e3).toPrecision(3)}k`;
-  if (a < 1e-2) return v.toExponential(1).replace('.0e', 'e');
-  return String(+v.toPrecision(3));
 }

@@ -5,6 +5,7 @@
 // Both download through an <a download> element.
 //
 // createExport(store, {paramsHost(), trainingView()}) -> {pngCanvas(), frameJSON()}
+import { MISSING } from '../display/format.js';
 import { COLORS } from './theme.js';
 
 function download(blob, filename) {
@@ -149,7 +150,7 @@ export function createExport(store, { paramsHost, trainingView }) {
     if (!picture) {
       picture = composeCharts(trainingView().charts());
       const lastStep = s.metrics?.[s.session]?.at(-1)?.step;
-      caption = `Training curves of run ${run} up to step ${lastStep ?? '–'}: loss (train as a line, ` +
+      caption = `Training curves of run ${run} up to step ${lastStep ?? MISSING}: loss (train as a line, ` +
         `validation as dots${s.compare ? `; run ${s.compare} dashed for comparison` : ''}), learning rate, ` +
         'gradient norm (before clipping), throughput. The dashed vertical line marks the parameter frame on screen.';
     }

@@ -6,14 +6,9 @@
 // Reads frameIndex, frame, playback, live, session; writes playback {mode, playing, speed, step}.
 // show(step) puts a stored frame on screen (views/frame_source.js). In live mode frames arrive
 // from the WebSocket instead and `step` follows them.
+import { MISSING } from '../display/format.js';
 import * as pb from '../state/playback.js';
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text != null) e.textContent = text;
-  return e;
-}
+import { el } from './dom.js';
 
 // Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
 const ICONS = {
@@ -51,7 +46,7 @@ export function createPlaybackBar(store, { show }) {
     'data-testid': 'timeline', 'aria-label': 'Timeline of stored frames' });
   const stepLabel = el('span', { class: 'pb-label', id: 'frame-step-label' }, 'frame step');
   const stepOut = el('output', { 'data-testid': 'frame-step', class: 'frame-step',
-    'aria-labelledby': 'frame-step-label', title: 'Training step of the parameter frame on screen' }, '–');
+    'aria-labelledby': 'frame-step-label', title: 'Training step of the parameter frame on screen' }, MISSING);
   const count = el('span', { class: 'pb-count', 'aria-live': 'off' }, '0 frames');
   const jump = el('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', placeholder: 'go to step',
     'data-testid': 'jump-step', 'aria-label': 'Jump to step (press Enter)',
@@ -117,7 +112,7 @@ export function createPlaybackBar(store, { show }) {
     if (idx >= 0 && document.activeElement !== timeline) timeline.value = String(idx);
     timeline.setAttribute('aria-valuetext', shownStep == null ? 'no frame' : `step ${shownStep}`);
     timeline.title = all.length ? `stored frames from step ${all[0]} to ${all[all.length - 1]}` : 'no stored frames yet';
-    stepOut.textContent = shownStep == null ? '–' : String(shownStep);
+    stepOut.textContent = shownStep == null ? MISSING : String(shownStep);
     count.textContent = all.length ? `${Math.max(0, idx) + 1}/${all.length}` : '0 frames';
     if (play.dataset.icon !== (playback.playing ? 'pause' : 'play')) {
       play.dataset.icon = playback.playing ? 'pause' : 'play';

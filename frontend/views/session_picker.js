@@ -3,7 +3,7 @@
 //
 // createSessionPicker(store, {onPick(id), onCompare(id|null)}) -> {dispose()}
 // Reads store keys: sessions (as /api/sessions), session, compare, hello (which one is live).
-import { shortId } from './training.js';
+import { shortId } from '../display/format.js';
 
 function label(s, liveId) {
   const m = /^\d{4}-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(s.start_time ?? '');

@@ -3,6 +3,8 @@
 // connecting (the dot's colour; the text says the same in words).
 //
 // renderStatus(store) -> unsubscribe
+import { MISSING } from '../display/format.js';
+
 export function renderStatus(store) {
   const el = document.getElementById('status');
   const text = el.querySelector('.status-text');
@@ -26,7 +28,7 @@ export function renderStatus(store) {
       words = s.sessions?.length ? 'choose a run' : 'no runs recorded yet: start one with nanogpt train';
     } else if (s.live) {
       state = 'live';
-      words = `run ${s.session} · training (live) · step ${step ?? '–'}`;
+      words = `run ${s.session} · training (live) · step ${step ?? MISSING}`;
     } else {
       state = 'recorded';
       words = `run ${s.session} · recorded (${runState(info)}) · ${step != null ? `last step ${step}` : 'no metrics'}`;

@@ -6,19 +6,18 @@
 // sessions, hello, runInfo {[session]: run.json}, frame (its step is marked on the charts).
 // Metrics arrive every step; the charts redraw at most every REDRAW_MS (batched), from columns
 // that are updated incrementally (metric_columns.js).
-import { createChartPanel, fmtTick } from './chart_panel.js';
-import { createColumns, updateColumns, joinOnStep, decimate } from './metric_columns.js';
+import { createChartPanel } from './chart_panel.js';
+import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
 import { COLORS } from './theme.js';
+import { el } from './dom.js';
+import { EVENT_KINDS } from '../net/protocol.js';
+import { formatCompact, formatExponent, formatInteger, formatDecimals, formatPercent, MISSING, shortId } from '../display/format.js';
 import { runState } from './status.js';
 
 const REDRAW_MS = 250;
 const MAX_DRAWN = 2000;    // x values per chart, about; beyond, buckets keep their extremes (decimate)
 const MAX_EVENTS = 200;
 
-const fmt4 = (v) => (v == null ? '–' : v.toFixed(4));
-const fmtExp = (v) => (v == null ? '–' : v.toExponential(3));
-const fmtInt = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
-const fmtPct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)} %`);
 
 export function createTrainingView(root, store) {
   const chartsEl = root.querySelector('#charts');
@@ -77,19 +76,19 @@ export function createTrainingView(root, store) {
     const lossSeries = [];
     const ysA = [];
     if (k > 0) {
-      lossSeries.push({ label: `train ${shortA} raw`.replace('  ', ' '), stroke: COLORS.trainFaint, width: 1, fmt: fmt4 });
+      lossSeries.push({ label: `train ${shortA} raw`.replace('  ', ' '), stroke: COLORS.trainFaint, width: 1, fmt: formatDecimals });
       ysA.push(a.train);
     }
     lossSeries.push(
-      { label: `train ${shortA}${k > 0 ? ` EMA ${k}` : ''}`.replace('  ', ' ').trim(), stroke: COLORS.train, fmt: fmt4 },
-      { label: `val ${shortA}`.trim(), stroke: COLORS.val, points: true, width: 1, fmt: fmt4 },
+      { label: `train ${shortA}${k > 0 ? ` EMA ${k}` : ''}`.replace('  ', ' ').trim(), stroke: COLORS.train, fmt: formatDecimals },
+      { label: `val ${shortA}`.trim(), stroke: COLORS.val, points: true, width: 1, fmt: formatDecimals },
     );
     ysA.push(k > 0 ? ema(a.train, k) : a.train, a.val);
     if (b) {
       const shortB = shortId(compare);
       lossSeries.push(
-        { label: `train ${shortB}${k > 0 ? ` EMA ${k}` : ''}`, stroke: COLORS.compareTrain, dash: [6, 4], fmt: fmt4 },
-        { label: `val ${shortB}`, stroke: COLORS.compareVal, dash: [2, 3], points: true, width: 1, fmt: fmt4 },
+        { label: `train ${shortB}${k > 0 ? ` EMA ${k}` : ''}`, stroke: COLORS.compareTrain, dash: [6, 4], fmt: formatDecimals },
+        { label: `val ${shortB}`, stroke: COLORS.compareVal, dash: [2, 3], points: true, width: 1, fmt: formatDecimals },
       );
     }
     loss.configure(lossSeries, { logY: prefs.logY });
@@ -99,18 +98,18 @@ export function createTrainingView(root, store) {
     if (b) valCols.push(ysA.length + 2);
     loss.setData(decimate(joined, MAX_DRAWN, valCols));
 
-    lr.configure([{ label: 'lr', stroke: COLORS.lr, fmt: fmtExp }]);
+    lr.configure([{ label: 'lr', stroke: COLORS.lr, fmt: formatExponent }]);
     lr.setData(decimate([a.step, a.lr], MAX_DRAWN));
-    gradnorm.configure([{ label: 'grad norm', stroke: COLORS.gradnorm, fmt: fmt4 }]);
+    gradnorm.configure([{ label: 'grad norm', stroke: COLORS.gradnorm, fmt: formatDecimals }]);
     gradnorm.setData(decimate([a.step, a.gn], MAX_DRAWN));
 
     if (a.hasMfu) {
-      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt },
-        { label: 'MFU', stroke: COLORS.mfu, scale: 'mfu', fmt: fmtPct }],
+      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: formatInteger },
+        { label: 'MFU', stroke: COLORS.mfu, scale: 'mfu', fmt: formatPercent }],
       { rightAxis: { label: 'MFU', scale: 'mfu', percent: true } });
       throughput.setData(decimate([a.step, a.tps, a.mfu], MAX_DRAWN));
     } else {
-      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: fmtInt }]);
+      throughput.configure([{ label: 'tokens/s', stroke: COLORS.tokens, fmt: formatInteger }]);
       throughput.setData(decimate([a.step, a.tps], MAX_DRAWN));
     }
     drawSummary(a);
@@ -126,16 +125,16 @@ export function createTrainingView(root, store) {
     const lastIdx = lastIndexWith(a.train);
     const bestVal = a.val.reduce((m, v) => (v != null && (m == null || v < m) ? v : m), null);
     const rows = [
-      ['run', s.session ?? '–'],
+      ['run', s.session ?? MISSING],
       ['state', s.session && s.session === s.hello?.session && s.hello?.live ? 'training (live)'
         : runState(info)],
-      ['step', a.step.length ? String(a.step[a.step.length - 1]) : '–'],
-      ['train loss', lastIdx >= 0 ? fmt4(a.train[lastIdx]) : '–'],
-      ['best val loss', fmt4(bestVal)],
+      ['step', a.step.length ? String(a.step[a.step.length - 1]) : MISSING],
+      ['train loss', lastIdx >= 0 ? formatDecimals(a.train[lastIdx]) : MISSING],
+      ['best val loss', formatDecimals(bestVal)],
       ['model', model ? `L${model.L} · H${model.NH} · C${model.C} · V${model.V} · T${model.maxT}` +
-        (model.params ? ` · ${fmtTick(model.params)} params` : '') : '–'],
-      ['device', run?.device ?? '–'],
-      ['tokens/s', lastIdx >= 0 ? fmtInt(a.tps[lastIdx]) : '–'],
+        (model.params ? ` · ${formatCompact(model.params)} params` : '') : MISSING],
+      ['device', run?.device ?? MISSING],
+      ['tokens/s', lastIdx >= 0 ? formatInteger(a.tps[lastIdx]) : MISSING],
     ];
     summaryEl.replaceChildren(...rows.flatMap(([k, v]) => {
       const dt = document.createElement('dt'); dt.textContent = k;
@@ -153,10 +152,10 @@ export function createTrainingView(root, store) {
     const list = events?.[session] ?? [];
     if (eventsShown.list === list && eventsShown.n === list.length) return;
     eventsShown = { list, n: list.length };
-    const sample = findLast(list, (e) => e.kind === 'sample');
+    const sample = findLast(list, (e) => e.kind === EVENT_KINDS.sample);
     sampleEl.textContent = sample ? sample.text : 'no sample yet (the trainer writes one at each evaluation)';
     sampleStepEl.textContent = sample ? `step ${sample.step}` : '';
-    const shown = list.filter((e) => e.kind !== 'sample').slice(-MAX_EVENTS);
+    const shown = list.filter((e) => e.kind !== EVENT_KINDS.sample).slice(-MAX_EVENTS);
     eventsEl.replaceChildren(...shown.reverse().map((e) => {
       const li = document.createElement('li');
       li.className = `ev ev-${e.kind}`;
@@ -221,13 +220,6 @@ export function ema(values, k) {
   return out;
 }
 
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text != null) e.textContent = text;
-  return e;
-}
-
 const PREFS_KEY = 'nanogpt.training';
 function loadPrefs() {
   try {
@@ -237,13 +229,6 @@ function loadPrefs() {
 }
 function savePrefs(p) {
   try { localStorage.setItem(PREFS_KEY, JSON.stringify(p)); } catch { /* private mode */ }
-}
-
-function shortId(id) {
-  if (!id) return '';
-  // Session ids look like 20261126-080538-13ed: keep time and suffix.
-  const m = /^\d{8}-(\d{2})(\d{2})\d{2}-(\w+)$/.exec(id);
-  return m ? `${m[1]}:${m[2]}·${m[3]}` : id;
 }
 
 function lastIndexWith(col) {
@@ -256,4 +241,3 @@ function findLast(list, pred) {
   return undefined;
 }
 
-export { shortId };

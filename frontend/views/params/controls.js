@@ -1,4 +1,4 @@
-// controls.js: behaviour the 3D view and the 2D fallback share: the colour/field selects bound to
+// views/params/controls.js: behaviour the 3D view and the 2D fallback share: the colour/field selects bound to
 // the store, the fps read-out, and the error guard that keeps failures inside the Parameters tab
 // (R6.5: an error is shown in the view, stored as viewError, and never thrown to the caller).
 // bindSelects(ui, store) -> unsubscribe

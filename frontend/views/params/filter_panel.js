@@ -1,10 +1,10 @@
-// filter_panel.js: checkboxes that filter the parameter views by type and by layer (R3.1, R3.2),
+// views/params/filter_panel.js: checkboxes that filter the parameter views by type and by layer (R3.1, R3.2),
 // applied at once through the store's `filters` (R3.4), and the "matches nothing" message with a
 // button for the nearest filter that does match (R3.5, state/filters.js nearestAlternative).
 // createFilterPanel(host, stage, store) -> {update(frame), visibleKeys() -> Set('name:layer'), dispose()}
 // store.filters null/undefined means "everything"; types/layers null mean "all" (state/filters.js).
 import { TYPES, TYPE_LABEL, visibleItems, nearestAlternative, describeFilters, layersOf } from '../../state/filters.js';
-import { el } from './layout.js';
+import { el } from '../dom.js';
 
 export function createFilterPanel(host, stage, store) {
   const typeBox = el('fieldset', { class: 'pv-fieldset' });

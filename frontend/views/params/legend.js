@@ -1,11 +1,12 @@
-// legend.js: the colour legends of the parameter views (text values beside every colour, so the
+// views/params/legend.js: the colour legends of the parameter views (text values beside every colour, so the
 // colours are never the only carrier of meaning).
 // createLegend(host) -> {update({cloud, mat, field})}
 //   cloud: display_data Cloud (attrLo, attrHi, attrLabel) or null;
 //   mat: {name, layer, scale, centre} the tensor whose symmetric scale is shown, or null.
-import { legendGradient } from '../../render/colormap.js';
-import { el } from './layout.js';
-import { fmt } from './describe.js';
+import { legendGradient } from '../../display/colormap.js';
+import { el } from '../dom.js';
+import { DIGITS } from '../../state/describe.js';
+import { formatNumber } from '../../display/format.js';
 
 const FIELD_TEXT = { value: 'weight', grad: 'gradient', update: 'update' };
 
@@ -34,9 +35,9 @@ export function createLegend(host) {
       points.r.hidden = !cloud;
       if (cloud) {
         points.t.textContent = `points: ${cloud.attrLabel}`;
-        points.lo.textContent = typeof cloud.attrLo === 'number' ? fmt(cloud.attrLo) : cloud.attrLo;
+        points.lo.textContent = typeof cloud.attrLo === 'number' ? formatNumber(cloud.attrLo, DIGITS) : cloud.attrLo;
         points.mid.textContent = '';
-        points.hi.textContent = typeof cloud.attrHi === 'number' ? fmt(cloud.attrHi) : cloud.attrHi;
+        points.hi.textContent = typeof cloud.attrHi === 'number' ? formatNumber(cloud.attrHi, DIGITS) : cloud.attrHi;
       }
       cells.r.hidden = !mat;
       host.hidden = !cloud && !mat;
@@ -44,9 +45,9 @@ export function createLegend(host) {
         const where = mat.layer < 0 ? '' : ` layer ${mat.layer}`;
         cells.t.textContent = `cells: ${FIELD_TEXT[field] ?? field}, scale per tensor (${mat.name}${where} shown)`;
         const c = mat.centre ?? 0;
-        cells.lo.textContent = fmt(c - mat.scale);
+        cells.lo.textContent = formatNumber(c - mat.scale, DIGITS);
         cells.mid.textContent = String(c);
-        cells.hi.textContent = fmt(c + mat.scale);
+        cells.hi.textContent = formatNumber(c + mat.scale, DIGITS);
       }
     },
   };

@@ -1,17 +1,18 @@
-// stats_panel.js: statistics of the selected tensor over time and its histogram over time, the
-// distribution view researchers know from TensorBoard (ridgelines, newest in front).
-// createStatsPanel(host, store) -> {update(frame), record(frame), redraw(), dispose(), history}
-// Keeps its own state/history.js, fed by every frame it is given (record() only feeds it: the host
+// views/params/stats_panel.js: statistics of the selected tensor over time and its histogram over
+// time, the distribution view researchers know from TensorBoard (ridgelines, newest in front).
+// createStatsPanel(host, store) -> {update(frame), record(frame), redraw(), dispose(), tensorSeries}
+// Keeps its own state/stat_series.js, fed by every frame it is given (record() only feeds it: the host
 // calls that while the tab is hidden). Describes the frame ON SCREEN (update's frame), not the
 // newest one: during playback the table shows that step's stats, and the sparklines and ridges,
-// which draw the whole history, mark that step (data-step on the panel says which). Shows
+// which draw the whole series, mark that step (data-step on the panel says which). Shows
 // store.selected, or the first tensor the filters let through until the user clicks one; a
 // selection the filters hide is cleared (state/filters.js selectionUnder). 2D canvases only.
-import { createHistory } from '../../state/history.js';
+import { createStatSeries } from '../../state/stat_series.js';
 import { showsItem, selectionUnder } from '../../state/filters.js';
-import { sequential } from '../../render/colormap.js';
-import { el } from './layout.js';
-import { fmt, tensorTitle } from './describe.js';
+import { sequential } from '../../display/colormap.js';
+import { el } from '../dom.js';
+import { DIGITS, tensorTitle } from '../../state/describe.js';
+import { formatNumber } from '../../display/format.js';
 
 const SHOWN_STATS = [['mean', 'mean'], ['std', 'std'], ['min', 'min'], ['max', 'max'], ['rms', 'rms'],
   ['grad_rms', 'grad rms'], ['update_ratio', 'update / weight (rms)']];
@@ -49,7 +50,7 @@ function drawSpark(canvas, steps, values, label, atStep = null) {
   if (atStep != null) { while (cur > 0 && steps[cur] > atStep) cur--; }
   g.fillStyle = INK;
   g.textAlign = 'right';
-  g.fillText(fmt(values[cur]), w, 0);
+  g.fillText(formatNumber(values[cur], DIGITS), w, 0);
   g.textAlign = 'left';
   const top = 15; const ph = h - top - 2;
   const s0 = steps[0]; const s1 = steps[n - 1];
@@ -129,9 +130,9 @@ function drawHist(canvas, m, atStep = null) {
   g.fillStyle = DIM;
   g.textBaseline = 'bottom';
   g.textAlign = 'left';
-  g.fillText(fmt(lo), left, h);
+  g.fillText(formatNumber(lo, DIGITS), left, h);
   g.textAlign = 'right';
-  g.fillText(fmt(hi), w - right, h);
+  g.fillText(formatNumber(hi, DIGITS), w - right, h);
   if (lo < 0 && hi > 0) {
     g.textAlign = 'center';
     g.fillText('0', xOf(0), h);
@@ -148,7 +149,7 @@ function drawHist(canvas, m, atStep = null) {
 }
 
 export function createStatsPanel(host, store) {
-  const history = createHistory({ capacity: 256 });
+  const tensorSeries = createStatSeries({ capacity: 256 });
   const panel = el('section', { class: 'pv-stats', 'data-testid': 'stats-panel', 'aria-label': 'statistics of the selected tensor' });
   const title = el('h3', { class: 'pv-stats-title' });
   const hint = el('p', { class: 'pv-hint' });
@@ -164,8 +165,8 @@ export function createStatsPanel(host, store) {
   function target() {
     const f = store.get().filters;
     const sel = store.get().selected;
-    if (sel && showsItem(f, sel.name, sel.layer) && history.series(sel.name, sel.layer).length) return { ...sel, chosen: true };
-    const keys = history.keys().filter((k) => showsItem(f, k.name, k.layer));
+    if (sel && showsItem(f, sel.name, sel.layer) && tensorSeries.series(sel.name, sel.layer).length) return { ...sel, chosen: true };
+    const keys = tensorSeries.keys().filter((k) => showsItem(f, k.name, k.layer));
     const first = keys.find((k) => k.name === 'qkvw') ?? keys[0];
     return first ? { ...first, chosen: false } : null;
   }
@@ -178,7 +179,7 @@ export function createStatsPanel(host, store) {
     for (const c of [...sparks.map((sp) => sp.canvas), histTitle, hist]) c.hidden = !t;
     if (!t) {
       title.textContent = 'tensor statistics';
-      hint.textContent = history.keys().length ? 'no tensor passes the filters' : 'waiting for a frame…';
+      hint.textContent = tensorSeries.keys().length ? 'no tensor passes the filters' : 'waiting for a frame…';
       panel.dataset.name = ''; panel.dataset.layer = '';
       table.replaceChildren();
       return;
@@ -187,19 +188,19 @@ export function createStatsPanel(host, store) {
     panel.dataset.name = t.name;
     panel.dataset.layer = String(t.layer);
     hint.textContent = t.chosen ? tensorTitle(t.name) : `${tensorTitle(t.name)} (click a matrix or a point cloud to choose another)`;
-    // The frame on screen's own numbers; else the history's entry at or before its step.
+    // The frame on screen's own numbers; else the series entry at or before its step.
     const own = shown?.stats?.(t.name, t.layer);
-    const entry = own ? { step: shown.step, stats: own } : history.at(t.name, t.layer, step ?? Infinity);
+    const entry = own ? { step: shown.step, stats: own } : tensorSeries.at(t.name, t.layer, step ?? Infinity);
     table.replaceChildren();
     if (entry) {
-      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, fmt(entry.stats[k])));
+      for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, formatNumber(entry.stats[k], DIGITS)));
       table.append(el('dt', {}, 'at step'), el('dd', { 'data-testid': 'stats-step' }, String(entry.step)));
     }
     for (const s of sparks) {
-      const { steps, values } = history.statSeries(t.name, t.layer, s.stat);
+      const { steps, values } = tensorSeries.statSeries(t.name, t.layer, s.stat);
       drawSpark(s.canvas, steps, values, s.label, step);
     }
-    drawHist(hist, history.histMatrix(t.name, t.layer), step);
+    drawHist(hist, tensorSeries.histMatrix(t.name, t.layer), step);
   }
 
   const safeRedraw = () => { try { redraw(); } catch (e) { console.error('stats panel:', e); } };
@@ -219,10 +220,10 @@ export function createStatsPanel(host, store) {
   }) : null;
   ro?.observe(panel);
   return {
-    history,
-    update(frame) { history.add(frame); shown = frame; redraw(); },
-    record(frame) { history.add(frame); },
+    tensorSeries,
+    update(frame) { tensorSeries.add(frame); shown = frame; redraw(); },
+    record(frame) { tensorSeries.add(frame); },
     redraw,
-    dispose() { offs.forEach((off) => off?.()); ro?.disconnect(); history.clear(); shown = null; panel.remove(); },
+    dispose() { offs.forEach((off) => off?.()); ro?.disconnect(); tensorSeries.clear(); shown = null; panel.remove(); },
   };
 }

@@ -1,8 +1,8 @@
-// tooltip.js: the hover tooltip of the parameter views (R3.3), a DOM element over the stage.
+// views/params/tooltip.js: the hover tooltip of the parameter views (R3.3), a DOM element over the stage.
 // createTooltip(overlay) -> {show(info, x, y), hide(), element, current}
 // `info` comes from describe.js; the element carries data-name, data-layer, data-row, data-col,
 // data-value (the frame's exact number, for tests and screen readers) and shows a readable table.
-import { el } from './layout.js';
+import { el } from '../dom.js';
 
 export function createTooltip(overlay) {
   const box = el('div', { class: 'pv-tooltip', 'data-testid': 'tooltip', role: 'tooltip', hidden: '' });

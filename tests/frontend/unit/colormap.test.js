@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { diverging, sequential, fillDiverging, fillSequential, legend, legendGradient, lightness, maxAbs,
-  NAN_COLOR } from '../../../frontend/render/colormap.js';
+  NAN_COLOR } from '../../../frontend/display/colormap.js';
 
 const ts = (n) => Array.from({ length: n + 1 }, (_, i) => i / n);
 

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createConnection, defaultUrl } from '../../../frontend/net/connection.js';
+import { MESSAGE_TYPES } from '../../../frontend/net/protocol.js';
 import { modelFrame } from './frame_fixture.js';
 import { recordRun, serve, skipWithoutBinary } from './real_run.js';
 
@@ -155,6 +156,9 @@ test('against nanogpt serve: hello, subscribed, pong, error reply', { skip: skip
     assert.deepEqual(log.subscribed, { type: 'subscribed', session: run.session });
     assert.equal(log.pong, true);
     assert.equal(log.serverError, 'unknown message type');
+    // Every type the C++ hub sends is one the page knows (net/protocol.js MESSAGE_TYPES).
+    for (const t of log.types) assert.ok(Object.values(MESSAGE_TYPES).includes(t), `hub sent unknown type ${t}`);
+    assert.deepEqual([...new Set(log.types)].sort(), ['error', 'hello', 'pong', 'subscribed']);
   } finally {
     await hub.stop();
     run.cleanup();

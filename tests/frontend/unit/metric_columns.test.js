@@ -1,11 +1,11 @@
-// metric_columns.test.js: views/metric_columns.js (pure): metrics rows become uPlot columns
+// metric_columns.test.js: state/metric_columns.js (pure): metrics rows become uPlot columns
 // incrementally (new rows only, a same-step row merges, a new array restarts), two runs join on
 // the step axis with nulls where a run has no point, and decimation keeps the last point and every
 // sparse (val loss) point.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createColumns, updateColumns, joinOnStep, decimate } from '../../../frontend/views/metric_columns.js';
+import { createColumns, updateColumns, joinOnStep, decimate } from '../../../frontend/state/metric_columns.js';
 
 test('columns grow incrementally from the same rows array', () => {
   const rows = [{ step: 0, train_loss: 4, lr: 1e-3 }, { step: 1, train_loss: 3.5, lr: 1e-3 }];

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { decodeFrame, parseMessage, ProtocolError, clientMessage } from '../../../frontend/net/protocol.js';
+import { EVENT_KINDS, MESSAGE_TYPES, PROTOCOL_VERSION, decodeFrame, parseMessage, ProtocolError, clientMessage }
+  from '../../../frontend/net/protocol.js';
 import { encodeFrame, modelFrame } from './frame_fixture.js';
 import { recordRun, skipWithoutBinary } from './real_run.js';
 
@@ -87,6 +88,23 @@ test('parseMessage accepts objects with a type and refuses the rest', () => {
   assert.equal(JSON.parse(clientMessage.subscribe('s1')).session, 's1');
 });
 
+test('the protocol\'s names: version 1, the server\'s message types and the event kinds', () => {
+  assert.equal(PROTOCOL_VERSION, 1);
+  // Exactly the server-to-client text messages of docs/protocol.md (viz/protocol.h on the C++ side).
+  assert.deepEqual(Object.values(MESSAGE_TYPES).sort(),
+    ['error', 'event', 'frame', 'hello', 'metrics', 'pong', 'subscribed']);
+  assert.deepEqual(Object.values(EVENT_KINDS).sort(), ['checkpoint', 'eval', 'info', 'interrupted', 'sample']);
+  // Each constant is named by its own wire string, so MESSAGE_TYPES.hello reads as what it sends.
+  for (const table of [MESSAGE_TYPES, EVENT_KINDS]) {
+    for (const [k, v] of Object.entries(table)) assert.equal(k, v);
+    assert.ok(Object.isFrozen(table), 'no code can add or change a name');
+  }
+  // Client messages are not server types (a reply never looks like a request).
+  for (const m of [clientMessage.ping(), clientMessage.subscribe('s')]) {
+    assert.ok(!Object.values(MESSAGE_TYPES).includes(parseMessage(m).type));
+  }
+});
+
 // A frame written by the C++ encoder: run a tiny `nanogpt train` (real_run.js).
 test('decodes frames written by a real nanogpt train', { skip: skipWithoutBinary }, () => {
   const run = recordRun({ steps: 3 });
@@ -115,6 +133,10 @@ test('decodes frames written by a real nanogpt train', { skip: skipWithoutBinary
     }
     assert.ok(f.stats('wte', -1), 'global tensors have layer -1 stats');
     assert.ok(f.get('lnfw', 'value'), 'final LayerNorm is whole');
+    // The events the C++ run recorded use only kinds the page knows.
+    const events = readFileSync(join(runs, session, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.ok(events.length > 0, 'the run recorded events');
+    for (const e of events) assert.ok(Object.values(EVENT_KINDS).includes(e.kind), `unknown event kind ${e.kind}`);
   } finally {
     run.cleanup();
   }

@@ -1,9 +1,9 @@
-// quality.test.js: render/quality.js lowers quality after sustained slow frames, raises it after
+// quality.test.js: display/quality.js lowers quality after sustained slow frames, raises it after
 // sustained headroom, ignores spikes and settles instead of oscillating (synthetic frame times).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { createGovernor, DEFAULT_LEVELS, lod } from '../../../frontend/render/quality.js';
+import { createGovernor, DEFAULT_LEVELS, lod } from '../../../frontend/display/quality.js';
 
 // Feeds frame times; returns the level after each frame.
 const run = (gov, times) => times.map((ms) => gov.tick(ms));

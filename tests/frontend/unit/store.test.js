@@ -55,10 +55,14 @@ test('a set inside a listener is applied at once and notified after the current 
 });
 
 test('the default state has every key of the contract', () => {
-  const keys = ['sessions', 'session', 'live', 'hello', 'metrics', 'events', 'compare', 'frameIndex', 'frame',
-    'prevFrame', 'playback', 'filters', 'colorBy', 'field', 'selected', 'quality', 'fps', 'tab', 'viewError'];
+  // docs/frontend.md's key list; app.js builds its store from defaultState() alone.
+  const keys = ['sessions', 'session', 'live', 'hello', 'connection', 'metrics', 'events', 'runInfo', 'compare',
+    'frameIndex', 'frame', 'prevFrame', 'playback', 'filters', 'colorBy', 'field', 'selected', 'quality', 'fps',
+    'tab', 'viewError', 'drawn', 'loadError', 'frameError'];
   const s = defaultState();
-  for (const k of keys) assert.ok(k in s, k);
+  assert.deepEqual(Object.keys(s).sort(), [...keys].sort(), 'no key missing, none undocumented');
+  assert.equal(s.connection, 'connecting');
+  assert.equal(s.loadError, null);
   assert.equal(s.playback.mode, 'live');
   assert.equal(s.filters.types.size, 4);
   // Per-session maps, as app.js keeps them: {[session]: rows} and {[session]: [events]}.

@@ -1,6 +1,6 @@
-// views/metric_columns.js: turns metrics rows (docs/protocol.md `metrics` messages, as kept in the
+// state/metric_columns.js: turns metrics rows (docs/protocol.md `metrics` messages, as kept in the
 // store) into uPlot's columnar arrays, incrementally: only rows not seen before are read, so a
-// redraw during a long run costs the new rows, not the whole history. No DOM (testable in node).
+// redraw during a long run costs the new rows, not every row again. No DOM (testable in node).
 //
 // Rows come sorted by step. A row whose step equals the previous one's (the final evaluation adds
 // val_loss to a step) updates that column entry instead of adding a point.

@@ -1,8 +1,10 @@
-// layout.js: the DOM skeleton the Parameters tab's views share (3D and 2D fallback).
-// buildLayout(container, kind) -> {root, toolbar, filters, stage, overlay, side, fps, legend,
+// views/params/skeleton.js: the DOM skeleton the Parameters tab's views share (3D and 2D fallback).
+// buildSkeleton(container, kind) -> {root, toolbar, filters, stage, overlay, side, fps, legend,
 //   colorBy, field, reset, errorBox, showError(msg), clearError(), remove()}
 // The stage is where the view puts its canvas; overlay holds labels and the tooltip on top of it.
-// Everything is plain DOM with data-testid selectors from docs/frontend.md.
+// Everything is plain DOM (views/dom.js el) with data-testid selectors from docs/frontend.md.
+
+import { el } from '../dom.js';
 
 const COLOR_BY = [
   ['frequency', 'token frequency'],
@@ -16,16 +18,6 @@ const FIELDS = [
   ['update', 'updates (change since last frame)'],
 ];
 
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'class') e.className = v;
-    else e.setAttribute(k, v);
-  }
-  if (text != null) e.textContent = text;
-  return e;
-}
-
 function labelledSelect(id, label, options, testid) {
   const wrap = el('label', { class: 'pv-field' });
   wrap.append(el('span', {}, label));
@@ -35,7 +27,7 @@ function labelledSelect(id, label, options, testid) {
   return { wrap, sel };
 }
 
-let layoutCount = 0;
+let skeletonCount = 0;
 
 // The views bring their own stylesheet, so a page needs no <link> for them.
 function ensureStyles() {
@@ -45,9 +37,9 @@ function ensureStyles() {
   document.head.append(link);
 }
 
-export function buildLayout(container, kind) {
+export function buildSkeleton(container, kind) {
   ensureStyles();
-  const n = ++layoutCount;
+  const n = ++skeletonCount;
   const root = el('div', { class: `pv-root pv-${kind}` });
   const toolbar = el('div', { class: 'pv-toolbar', role: 'toolbar', 'aria-label': 'parameter view controls' });
   const colorBy = labelledSelect(`pv-color-by-${n}`, 'colour points by', COLOR_BY, 'color-by');
@@ -85,5 +77,3 @@ export function buildLayout(container, kind) {
     remove() { root.remove(); },
   };
 }
-
-export { el };

@@ -1,21 +1,22 @@
-// views/params_host.js: mounts the Parameters tab's view (views/params/, helper-owned) behind a
+// views/params/host.js: mounts the Parameters tab's view (view3d.js, else view2d.js) behind a
 // wall of try/catch, so nothing it does can break the rest of the page (R6.5):
-// - the modules are imported dynamically: a load error is caught like any other;
+// - the modules are imported dynamically: a load error is caught like any other (and when it is
+//   three.js that is missing, the note says what to run);
 // - createParamsView (3D) throwing means no WebGL or a broken 3D view: build createParamsView2D
 //   and show `fallback-note` saying why (R2.5);
 // - an error in any later call (update, resize, hover, snapshot) shows `view-error`; when the 3D
 //   view fails at run time the host switches to the 2D fallback, once;
 // - errors thrown from the view's own callbacks (animation loop, listeners) are caught by window
-//   listeners filtered on the views/params/ source path.
+//   listeners filtered on the source paths of the view's modules (views/params/, scene/, geometry/).
 // While the Parameters tab is hidden (store.tab !== 'params') the view is paused (setActive(false):
 // no render loop, no tween) and frames are not applied: only the newest is kept (and fed to the
-// stats history through record(), so its series stay complete); it is applied when the tab shows,
+// stat series through record(), so they stay complete); it is applied when the tab shows,
 // or before anything that reads the view (snapshot, hover, pickables).
 // Test hook (URL): ?failview=1 makes the 3D view throw on its first update (a run-time failure);
 // ?failview=init makes its construction throw. Both leave the 2D view working.
 //
 // createParamsHost(host, store, {failView}) -> Promise<{update(frame, prev), resize(), snapshot(),
-//   hoverAt(x, y), pickables(), kind(), describe()}>  (never rejects)
+//   hoverAt(x, y), pickables(), kind()}>  (never rejects)
 
 const errorEl = () => document.getElementById('view-error');
 const noteEl = () => document.getElementById('fallback-note');
@@ -47,6 +48,18 @@ function hasWebGL() {
   } catch { return false; }
 }
 
+const why3dFailed = (err) => (hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
+  : 'this browser has no WebGL, which the 3D view needs');
+
+// The 3D view's modules did not load: most often three.js is not installed (load_check.js asks the
+// hub), else the message of the failed import.
+async function whyImportFailed(err) {
+  const check = globalThis.nanogptLoadCheck;
+  const missing = check ? await check.missingLibraries(['three']).catch(() => []) : [];
+  return missing.length ? `three.js, the library of the 3D view, did not load. ${check.HINT.replaceAll('`', '')}`
+    : `the 3D view could not load (${messageOf(err)})`;
+}
+
 /** The forced failure of ?failview: a wrapper around the real view. */
 function failing(view, when) {
   if (when === 'init') throw new Error('3D view forced to fail on construction (?failview=init)');
@@ -74,7 +87,7 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
   async function build2D(reason) {
     fellBack = true;
     try {
-      mod2d ??= await import('./params/fallback2d.js');
+      mod2d ??= await import('./view2d.js');
       host.replaceChildren();
       view = mod2d.createParamsView2D(host, store);
       showNote(`Showing the 2D view: ${reason}`);
@@ -86,15 +99,14 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
     }
   }
 
+  let mod3d = null;
   try {
-    const mod3d = await import('./params/params_view.js');
+    mod3d = await import('./view3d.js');
     const made = mod3d.createParamsView(host, store);
     view = failView ? failing(made, failView) : made;
     view.setActive?.(shown());
   } catch (err) {
-    const why = hasWebGL() ? `the 3D view could not start (${messageOf(err)})`
-      : 'this browser has no WebGL, which the 3D view needs';
-    await build2D(why);
+    await build2D(mod3d ? why3dFailed(err) : await whyImportFailed(err));
   }
 
   // Any call into the view goes through here.
@@ -114,7 +126,7 @@ export async function createParamsHost(host, store, { failView = null } = {}) {
     }
   }
 
-  const fromParams = (ev) => /\/views\/params\//.test(ev.filename || ev.reason?.stack || ev.error?.stack || '');
+  const fromParams = (ev) => /\/(views\/params|scene|geometry)\//.test(ev.filename || ev.reason?.stack || ev.error?.stack || '');
   window.addEventListener('error', (ev) => {
     if (fromParams(ev)) { showError(store, messageOf(ev.error ?? ev.message)); ev.preventDefault(); }
   });

@@ -1,9 +1,11 @@
-// dev.js: drives the Parameters views on dev.html with the frames of a recorded run (REST of
-// `nanogpt serve`), without the rest of the dashboard. Exposes window.__nanogpt like app.js.
-import { decodeFrame } from '../../net/protocol.js';
-import { createStore, defaultState } from '../../state/store.js';
-import { createParamsView } from './params_view.js';
-import { createParamsView2D } from './fallback2d.js';
+// bench/browser/dev/dev.js: drives the Parameters views on the dev page with the frames of a
+// recorded run (REST of `nanogpt serve`, proxied by serve.mjs) or synthetic ones (?synthetic=1),
+// without the rest of the dashboard. Exposes window.__nanogpt like app.js. Imports the product
+// modules from frontend/, which serve.mjs mounts at "/".
+import { decodeFrame } from '../net/protocol.js';
+import { createStore, defaultState } from '../state/store.js';
+import { createParamsView } from '../views/params/view3d.js';
+import { createParamsView2D } from '../views/params/view2d.js';
 import { syntheticFrame } from './dev_synthetic.js';
 
 const q = new URLSearchParams(location.search);

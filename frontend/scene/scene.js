@@ -1,6 +1,6 @@
-// scene.js: the three.js renderer, camera and OrbitControls of the 3D Parameters view (R2.3).
+// scene/scene.js: the three.js renderer, camera and OrbitControls of the 3D Parameters view (R2.3).
 // createScene(stage) -> {renderer, scene, camera, controls, canvas, render(), resize(),
-//   resetView(), frameBox(box3), setPixelRatio(r), dispose()}
+//   resetView(), frameBox({min: [x, y, z], max: [x, y, z]}), setPixelRatio(r), dispose()}
 // Throws when WebGL is unavailable, so app.js can fall back to the 2D view (R2.5).
 // Colours pass through unchanged (linear output, unlit materials): what colormap.js computes is
 // what appears on screen.
@@ -64,7 +64,8 @@ export function createScene(stage) {
   }
 
   // Place the camera so that the box fills the view, seen slightly from the right and above.
-  function frameBox(box) {
+  function frameBox({ min, max }) {
+    const box = new THREE.Box3(new THREE.Vector3(...min), new THREE.Vector3(...max));
     const size = box.getSize(new THREE.Vector3());
     const centre = box.getCenter(new THREE.Vector3());
     const fov = THREE.MathUtils.degToRad(camera.fov);

@@ -1,13 +1,12 @@
-// params_pure.test.js: the DOM-free parts of the Parameters views: display_data.js (targets,
-// tweening, field and colour choices) and describe.js (what a tooltip says). Run with
-// `node --test frontend/views/params/test/`. Frames are built with the unit tests' encoder and
-// decoded by net/protocol.js, as the page does.
+// param_display.test.js: the DOM-free parts of the Parameters views: state/display_data.js
+// (targets, tweening, field and colour choices) and state/describe.js (what a tooltip says).
+// Frames are built with frame_fixture.js's encoder and decoded by net/protocol.js, as the page does.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeFrame } from '../../../../tests/frontend/unit/frame_fixture.js';
-import { decodeFrame } from '../../../net/protocol.js';
-import { createDisplayData, matShown, matScale, cloudPos, cloudAttrShown, TWEEN_MS } from '../display_data.js';
-import { describeItem } from '../describe.js';
+import { encodeFrame } from './frame_fixture.js';
+import { decodeFrame } from '../../../frontend/net/protocol.js';
+import { createDisplayData, matShown, matScale, cloudPos, cloudAttrShown, TWEEN_MS } from '../../../frontend/state/display_data.js';
+import { describeItem } from '../../../frontend/state/describe.js';
 
 const G = 4; const C = 6; const K = 5;
 function frame(step, shift = 0) {

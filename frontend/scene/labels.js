@@ -1,4 +1,4 @@
-// labels.js: text labels for layers and tensors, as HTML over the 3D canvas (crisp at any zoom).
+// scene/labels.js: text labels for layers and tensors, as HTML over the 3D canvas (crisp at any zoom).
 // createLabels(overlay) -> {set([{text, world: THREE.Vector3, cls}]), place(camera, w, h),
 //   drawInto(ctx, scale), dispose()}
 // place() projects every label to the screen; call it when the camera or the size changed. Labels
@@ -6,10 +6,17 @@
 // views (deep models, dense token clusters) stay legible; zooming in brings them back.
 // drawInto() paints the same labels on a 2D canvas (the PNG snapshot has no HTML in it).
 import * as THREE from 'three';
-import { el } from './layout.js';
+
+function div(cls, text) {
+  const d = document.createElement('div');
+  d.className = cls;
+  if (text != null) d.textContent = text;
+  return d;
+}
 
 export function createLabels(overlay) {
-  const layer = el('div', { class: 'pv-labels', 'aria-hidden': 'true' });
+  const layer = div('pv-labels');
+  layer.setAttribute('aria-hidden', 'true');
   overlay.append(layer);
   let items = [];
   const v = new THREE.Vector3();
@@ -17,7 +24,7 @@ export function createLabels(overlay) {
     set(list) {
       layer.replaceChildren();
       items = list.map((l) => {
-        const node = el('div', { class: `pv-label ${l.cls ?? ''}` }, l.text);
+        const node = div(`pv-label ${l.cls ?? ''}`, l.text);
         layer.append(node);
         return { ...l, node, x: 0, y: 0, on: false };
       });

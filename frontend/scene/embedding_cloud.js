@@ -1,12 +1,13 @@
-// embedding_cloud.js: token (wte) or position (wpe) embeddings as a three.js point cloud (R2.2).
-// createEmbeddingCloud({offset: [x,y,z], radius}) -> {object, place({offset, radius}), update(cloud, maxPoints),
+// scene/embedding_cloud.js: token (wte) or position (wpe) embeddings as a three.js point cloud (R2.2).
+// createEmbeddingCloud({offset: [x,y,z], radius, pointSize}) (offset and radius: cloudWte or
+//   cloudWpe of geometry/network_geometry.js) -> {object, place({offset, radius}), update(cloud, maxPoints),
 //   drawn (points on screen), worldPosition(i, outVector3), dispose()}
 // `cloud` is a display_data Cloud (positions about unit radius, colour parameter in 0..1).
 // Level of detail (R2.6): only the first maxPoints rows are drawn; rows come most frequent
 // first, so the rarest tokens go first. Buffers grow only, and are reused across frames.
 import * as THREE from 'three';
-import { fillSequential } from '../../render/colormap.js';
-import { cloudPos, cloudAttrShown } from './display_data.js';
+import { fillSequential } from '../display/colormap.js';
+import { cloudPos, cloudAttrShown } from '../state/display_data.js';
 
 // A soft round sprite so points read as dots, not squares.
 function dotTexture() {
@@ -27,7 +28,7 @@ function dotTexture() {
 }
 
 export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
-  const geometry = new THREE.BufferGeometry();
+  const buffers = new THREE.BufferGeometry();
   let capacity = 0;
   let position; let color;
   const texture = dotTexture();
@@ -35,7 +36,7 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
     size: pointSize, sizeAttenuation: true, vertexColors: true, map: texture,
     transparent: true, alphaTest: 0.2, depthWrite: true,
   });
-  const points = new THREE.Points(geometry, material);
+  const points = new THREE.Points(buffers, material);
   points.frustumCulled = false; // positions move every tween step; bounds would go stale
   const group = new THREE.Group();
   group.position.set(...offset);
@@ -51,8 +52,8 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
     color = new THREE.BufferAttribute(new Float32Array(capacity * 3), 3);
     position.setUsage(THREE.DynamicDrawUsage);
     color.setUsage(THREE.DynamicDrawUsage);
-    geometry.setAttribute('position', position);
-    geometry.setAttribute('color', color);
+    buffers.setAttribute('position', position);
+    buffers.setAttribute('color', color);
   }
 
   return {
@@ -61,7 +62,7 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
     get visible() { return group.visible; },
     set visible(v) { group.visible = v; },
     update(cloud, maxPoints) {
-      if (!cloud) { drawn = 0; geometry.setDrawRange(0, 0); return; }
+      if (!cloud) { drawn = 0; buffers.setDrawRange(0, 0); return; }
       if (cloud.version === lastVersion && maxPoints === lastMax) return;
       lastVersion = cloud.version; lastMax = maxPoints;
       const n = Math.min(cloud.count, maxPoints);
@@ -71,7 +72,7 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
       fillSequential(attr, 0, 1, color.array.subarray(0, 3 * n));
       position.needsUpdate = true;
       color.needsUpdate = true;
-      geometry.setDrawRange(0, n);
+      buffers.setDrawRange(0, n);
       drawn = n;
       // Fewer, larger dots for small clouds; many small ones for large clouds.
       material.size = pointSize * (n > 1500 ? 0.7 : n < 200 ? 1.4 : 1);
@@ -82,7 +83,7 @@ export function createEmbeddingCloud({ offset, radius, pointSize = 0.26 }) {
       return out.applyMatrix4(group.matrixWorld);
     },
     dispose() {
-      geometry.dispose();
+      buffers.dispose();
       material.dispose();
       texture.dispose();
     },

@@ -1,10 +1,10 @@
-// history.test.js: state/history.js keeps stats and histograms over time per tensor, bounded and
+// stat_series.test.js: state/stat_series.js keeps stats and histograms over time per tensor, bounded and
 // evenly thinned, copied out of frames, shared when unchanged, cleared on a new session.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { decodeFrame } from '../../../frontend/net/protocol.js';
-import { createHistory } from '../../../frontend/state/history.js';
+import { createStatSeries } from '../../../frontend/state/stat_series.js';
 import { encodeFrame } from './frame_fixture.js';
 
 const NAMES = ['mean', 'std', 'min', 'max', 'rms', 'grad_rms', 'update_ratio', 'hist_lo', 'hist_hi', 'hist_step'];
@@ -22,7 +22,7 @@ function frameAt(step, { histStep = step, session = 's1' } = {}) {
 }
 
 test('records stats and histograms per (tensor, layer)', () => {
-  const h = createHistory();
+  const h = createStatSeries();
   for (const step of [10, 20, 30]) assert.equal(h.add(frameAt(step)), 2);
   assert.deepEqual(h.keys(), [{ name: 'qkvw', layer: 0 }, { name: 'qkvw', layer: 1 }]);
   const s = h.series('qkvw', 1);
@@ -38,7 +38,7 @@ test('records stats and histograms per (tensor, layer)', () => {
 });
 
 test('data is copied out of the frame', () => {
-  const h = createHistory();
+  const h = createStatSeries();
   const f = frameAt(10);
   h.add(f);
   f.get('stats', 'qkvw', 0).data[0] = 999;
@@ -48,7 +48,7 @@ test('data is copied out of the frame', () => {
 });
 
 test('an unchanged histogram is shared; histMatrix has one row per hist_step', () => {
-  const h = createHistory();
+  const h = createStatSeries();
   h.add(frameAt(10, { histStep: 10 }));
   h.add(frameAt(11, { histStep: 10 }));
   h.add(frameAt(12, { histStep: 12 }));
@@ -62,7 +62,7 @@ test('an unchanged histogram is shared; histMatrix has one row per hist_step', (
 });
 
 test('memory stays bounded over a long run and the whole run stays covered', () => {
-  const h = createHistory({ capacity: 64 });
+  const h = createStatSeries({ capacity: 64 });
   for (let step = 0; step < 100000; step += 10) h.add(frameAt(step));
   const s = h.series('qkvw', 0);
   assert.ok(s.length <= 64 && s.length >= 32, `entries ${s.length}`);
@@ -75,18 +75,18 @@ test('memory stays bounded over a long run and the whole run stays covered', () 
 });
 
 test('out-of-order steps are inserted in place; a new session starts over', () => {
-  const h = createHistory();
+  const h = createStatSeries();
   for (const step of [10, 30, 20, 30, 5]) h.add(frameAt(step));
   assert.deepEqual(h.series('qkvw', 0).map((e) => e.step), [5, 10, 20, 30]);
   h.add(frameAt(40, { session: 's2' }));
   assert.deepEqual(h.series('qkvw', 0).map((e) => e.step), [40]);
   h.clear();
   assert.equal(h.entries(), 0);
-  assert.throws(() => createHistory({ capacity: 1 }), /too small/);
+  assert.throws(() => createStatSeries({ capacity: 1 }), /too small/);
 });
 
 test('at(step) describes the frame on screen, not the newest one (playback)', () => {
-  const h = createHistory();
+  const h = createStatSeries();
   for (const step of [10, 20, 30]) h.add(frameAt(step));
   const e = h.at('qkvw', 0, 20);
   assert.equal(e.step, 20);

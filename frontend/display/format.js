@@ -1,11 +1,15 @@
-// render/format.js: numbers for people (tooltips, stats panel, status line, charts). Pure.
+// display/format.js: numbers (and run ids) for people, the one formatter every view uses:
+// tooltips, the stats panel, the legend, the charts' axes and legends, the run summary, the pickers.
+// Pure.
 //
-// - formatNumber(x, digits = 3): 3 significant digits; plain between 1e-3 and 1e4 ('0.0123',
-//   '1.23', '1230'), exponent outside ('1.2e-4', '-3e7'); trailing zeros dropped.
+// - formatNumber(x, digits = 3): `digits` significant digits; plain between 1e-3 and 1e4
+//   ('0.0123', '1.23', '1230'), exponent outside ('1.2e-4', '-3e7'); trailing zeros dropped.
+//   formatSigned(x, digits) the same with a '+' on positive values (changes).
 // - formatCompact(x, unit): SI suffixes for large values: '12.3k', '4.56M tok/s'.
-// - formatRate(tokensPerS): '12.3k tok/s'. formatLoss(x): 4 decimals like the trainer's log.
-// - formatPercent(fraction): '41.2%'. formatStep(n): '12,345'. formatBytes(n): '1.5 MiB'.
-// - formatDuration(ms): '350 ms', '1.2 s', '3 min 5 s', '2 h 3 min'.
+//   formatTick(x): formatCompact for axis labels, '' when missing.
+// - formatDecimals(x, decimals = 4): fixed decimals, like the trainer's log of losses. formatExponent(x, digits = 3): '6.000e-4'
+//   (learning rates). formatPercent(fraction): '41.2%'. formatInteger(n): '12,345'.
+// - shortId(session): '20261126-080538-13ed' -> '08:05·13ed' (time and suffix), other ids as they are.
 // Missing (null, undefined) or NaN values print as '–' (an en dash); infinities as '∞' / '-∞'.
 
 export const MISSING = '–';
@@ -47,11 +51,21 @@ export function formatCompact(x, unit = '', digits = 3) {
   return `${k ? String(v) : formatNumber(x, digits)}${SI[k]}${suffix}`;
 }
 
-export const formatRate = (tokensPerS) => formatCompact(tokensPerS, 'tok/s');
+export function formatSigned(x, digits = 3) {
+  const s = formatNumber(x, digits);
+  return x > 0 && Number.isFinite(x) ? `+${s}` : s;
+}
 
-export function formatLoss(x) {
+export const formatTick = (x) => (x == null || Number.isNaN(x) ? '' : formatCompact(x));
+
+export function formatDecimals(x, decimals = 4) {
   const s = special(x);
-  return s ?? x.toFixed(4);
+  return s ?? x.toFixed(decimals);
+}
+
+export function formatExponent(x, digits = 3) {
+  const s = special(x);
+  return s ?? x.toExponential(digits);
 }
 
 export function formatPercent(fraction, digits = 3) {
@@ -59,29 +73,16 @@ export function formatPercent(fraction, digits = 3) {
   return s ?? `${formatNumber(fraction * 100, digits)}%`;
 }
 
-export function formatStep(n) {
+export function formatInteger(n) {
   const s = special(n);
   if (s !== null) return s;
   const sign = n < 0 ? '-' : '';
   return sign + String(Math.round(Math.abs(n))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-export function formatBytes(n) {
-  const s = special(n);
-  if (s !== null) return s;
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let k = 0, v = n;
-  while (Math.abs(v) >= 1024 && k < units.length - 1) { v /= 1024; k++; }
-  return `${k ? formatNumber(v) : String(Math.round(v))} ${units[k]}`;
-}
-
-export function formatDuration(ms) {
-  const s = special(ms);
-  if (s !== null) return s;
-  if (Math.abs(ms) < 1000) return `${formatNumber(ms)} ms`;
-  const sec = ms / 1000;
-  if (sec < 60) return `${formatNumber(sec)} s`;
-  const total = Math.round(sec);
-  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), r = total % 60;
-  return h ? `${h} h ${m} min` : `${m} min ${r} s`;
+export function shortId(id) {
+  if (!id) return '';
+  // Session ids look like 20261126-080538-13ed: keep time and suffix.
+  const m = /^\d{8}-(\d{2})(\d{2})\d{2}-(\w+)$/.exec(id);
+  return m ? `${m[1]}:${m[2]}·${m[3]}` : id;
 }

@@ -1,4 +1,4 @@
-// display_data.js: what the parameter views draw, derived from frames and tweened between them
+// state/display_data.js: what the parameter views draw, derived from frames and tweened between them
 // (R2.4: new frames are tweened, never jumped to). No DOM, no three.js: the 3D scene and the
 // 2D fallback both read it.
 //
@@ -16,7 +16,7 @@
 //          scale (symmetric colour scale: 99th percentile of |target|, tweened), centre (1 for
 //          LayerNorm gains shown as values, else 0), version (bumps on change)}
 // Buffers are reused across frames while shapes stay the same (flat memory over long runs).
-import { createTween, sample, ease } from '../../render/tween.js';
+import { createTween, tweenAt, ease } from '../display/tween.js';
 
 export const TWEEN_MS = 450;
 const MIN_TWEEN_MS = 120;
@@ -53,7 +53,7 @@ function retarget(track, nowMs, snap) {
 }
 function advance(track, nowMs) {
   if (!track.tween) return false;
-  const done = sample(track.tween, nowMs, track.shown);
+  const done = tweenAt(track.tween, nowMs, track.shown);
   if (done) track.tween = null;
   return true;
 }

@@ -1,4 +1,4 @@
-// views/frame_source.js: puts parameter frames on screen (store keys `frame` and `prevFrame`).
+// state/frame_source.js: puts parameter frames on screen (store keys `frame` and `prevFrame`).
 // Live frames come from the WebSocket (pushLive); recorded ones are fetched by step (show), one
 // request at a time: while one is in flight only the newest wish is kept, so fast playback or a
 // dragged slider never queues a backlog. A small LRU cache keeps memory flat over long sessions.

@@ -1,4 +1,4 @@
-// state/history.js: per-tensor statistics and histograms over time (the distribution view of the
+// state/stat_series.js: per-tensor statistics and histograms over time (the distribution view of the
 // stats panel), fed by every decoded frame. Pure; no DOM.
 //
 // For each (tensor name, layer) it keeps at most `capacity` entries {step, stats, hist, histStep,
@@ -10,15 +10,15 @@
 //   whole buffer; keeping a view would keep every frame alive);
 // - a histogram that did not change (same hist_step: they refresh round robin every ~10 steps) is
 //   shared with the entry before instead of stored again.
-// Frames of another session clear the history. Steps that arrive out of order (playback seeking
+// Frames of another session clear the series. Steps that arrive out of order (playback seeking
 // back) are inserted in place; a step already stored is kept as it was.
-// API: createHistory({capacity}) -> {add(frame), series(name, layer), statSeries(name, layer, stat),
+// API: createStatSeries({capacity}) -> {add(frame), series(name, layer), statSeries(name, layer, stat),
 // histMatrix(name, layer), at(name, layer, step), keys(), entries(), clear()}.
 
 const HIST_BINS = 64;
 
-export function createHistory({ capacity = 256 } = {}) {
-  if (!(capacity >= 4)) throw new Error(`history: capacity ${capacity} is too small (at least 4)`);
+export function createStatSeries({ capacity = 256 } = {}) {
+  if (!(capacity >= 4)) throw new Error(`stat series: capacity ${capacity} is too small (at least 4)`);
   const seriesByKey = new Map();  // "name:layer" -> {name, layer, entries: [], minGap}
   let session = null;
   let statNames = [];

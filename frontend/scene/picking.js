@@ -1,4 +1,4 @@
-// picking.js: which point or cell is under the pointer in the 3D view.
+// scene/picking.js: which point or cell is under the pointer in the 3D view.
 // createPicker({camera, canvas, clouds: [{name, view}], network}) ->
 //   {pick(clientX, clientY) -> {name, layer, row, col} | null, candidates(max) -> [{x, y, name, layer, row, col}]}
 // Points use a screen-space nearest search (cheap, robust for small dots at any zoom); matrix

@@ -1,4 +1,4 @@
-// render/quality.js: the frame-rate governor and level of detail (R2.6, R2.7, R6.4). The page feeds
+// display/quality.js: the frame-rate governor and level of detail (R2.6, R2.7, R6.4). The page feeds
 // it each frame's duration; it lowers quality after sustained slow frames and raises it again
 // after sustained headroom, with hysteresis so it never flips every frame. Pure; no DOM, no clock.
 //
@@ -12,7 +12,7 @@
 //   If a raise is undone by a lower within `raiseFrames * 4` frames, the wait before the next raise
 //   doubles (up to 32x): a level that cannot hold the target is not retried every second.
 // - Frames longer than 1 s (a hidden tab, a debugger pause) are ignored, not counted as slow.
-// - LOD: {maxPoints (embedding points drawn: the first rows, which the sampler orders most frequent
+// - LOD: {maxPoints (embedding points drawn: the first rows, which the trainer sends most frequent
 //   first), cellStride (draw every n-th row and column of a weight grid), effects (antialiasing,
 //   point sprites, lights), pixelRatio (cap on devicePixelRatio)}. lod() exists both as a module
 //   function and as a governor method.

@@ -1,75 +1,26 @@
-// network_model.js: the transformer as a 3D model in the spirit of bbycroft's llm-viz.
-// Embeddings at the bottom (layout.cloud*), one slab per layer going up; on each slab the sampled
+// scene/network_mesh.js: the transformer as three.js meshes in the spirit of bbycroft's llm-viz,
+// placed by geometry/network_geometry.js. Embeddings at the bottom (geometry.cloud*, drawn by
+// scene/embedding_cloud.js), one slab per layer going up; on each slab the watched
 // weight matrices (qkvw, attprojw, fcw, fcprojw: G x G grids) stand as textured planes, one
 // texel per cell, and the LayerNorm weight/bias vectors as thin strips beside them; lnf on top.
 // Colours: colour-blind-safe diverging map, symmetric scale per tensor (display_data's scale).
 //
-// networkLayout(L, aspect) -> {towers, layerY(l), towerX(l), pos(name, l) -> [x, y], columns:
-//   {name: {x, w, h}} within a tower, cloudWte, cloudWpe, topY, box}
-// createNetworkModel() -> {object, layout, update(data, {visible(name, layer), cellStride,
-//   effects, selected, aspect}), meshes() (pickable planes; mesh.userData = {name, layer, rows,
-//   cols}), highlight(item), dispose()}
+// createNetworkMesh() -> {object, geometry (the networkGeometry in use), layers, update(data,
+//   {visible(name, layer), cellStride, effects, selected, aspect}), meshes() (pickable planes;
+//   mesh.userData = {name, layer, rows, cols}), mesh(name, layer), highlight(item), dispose()}
 // Each matrix owns one DataTexture, rebuilt only when its displayed values change or the cell
 // stride (level of detail, R2.7) changes.
 import * as THREE from 'three';
-import { fillDiverging } from '../../render/colormap.js';
-import { matShown, matScale } from './display_data.js';
+import { fillDiverging } from '../display/colormap.js';
+import { matShown, matScale } from '../state/display_data.js';
 import { flatColor } from './scene.js';
+import { MATRIX_SIDE, networkGeometry } from '../geometry/network_geometry.js';
 
-const S = 1.0; // matrix side
-const STRIP = 0.09; // LayerNorm strip width
-const LAYER_DY = 1.4;
+const S = MATRIX_SIDE;
 
-// Left to right on a slab, in the order data flows through a block.
-const COLUMNS = [
-  ['ln1w', STRIP], ['ln1b', STRIP], ['qkvw', S], ['attprojw', S],
-  ['ln2w', STRIP], ['ln2b', STRIP], ['fcw', S], ['fcprojw', S],
-];
-const GAP = { ln1w: 0.03, ln1b: 0.18, qkvw: 0.2, attprojw: 0.4, ln2w: 0.03, ln2b: 0.18, fcw: 0.2, fcprojw: 0 };
-
-const TOWER_GAP = 1.7; // between towers: room for the next tower's layer labels
-const BASE = 2.3; // room for the embedding clouds under layer 0
-
-// Deep models stand in up to 3 towers side by side (layers continue bottom to top in the next
-// tower), whichever makes the matrices largest at the stage's aspect ratio (width / height).
-export function networkLayout(L, aspect = 1.3) {
-  const columns = {};
-  let x = 0;
-  for (const [name, w] of COLUMNS) { columns[name] = { x: x + w / 2, w, h: S }; x += w + GAP[name]; }
-  for (const c of Object.values(columns)) c.x -= x / 2;
-  columns.lnfw = { ...columns.ln1w }; columns.lnfb = { ...columns.ln1b };
-  const towerW = x;
-  const rows = L + 1; // ln_f takes the row after the last layer
-  const sizeFor = (T) => {
-    const per = Math.ceil(rows / T);
-    const w = T * towerW + (T - 1) * TOWER_GAP + 1.2;
-    const h = BASE + 1.6 + (per - 1) * LAYER_DY + S;
-    return { T, per, w, h, fit: Math.min(aspect / w, 1 / h) };
-  };
-  let best = sizeFor(1);
-  for (let T = 2; T <= 3 && T <= rows; T++) {
-    const c = sizeFor(T);
-    if (c.fit > best.fit * 1.15) best = c; // another tower only for a clear gain
-  }
-  const { T, per } = best;
-  const totalW = T * towerW + (T - 1) * TOWER_GAP;
-  const towerOf = (l) => Math.floor((l < 0 ? L : l) / per);
-  const towerX = (l) => -totalW / 2 + towerOf(l) * (towerW + TOWER_GAP) + towerW / 2;
-  const layerY = (l) => BASE + ((l < 0 ? L : l) % per) * LAYER_DY; // layer -1 (ln_f) after the last
-  const topY = BASE + (Math.min(per, rows) - 1) * LAYER_DY + S;
-  const x0 = towerX(0);
-  return {
-    L, towers: T, perTower: per, towerW, layerY, towerX, towerOf, columns, width: towerW, topY,
-    pos: (name, l) => [towerX(l) + columns[name].x, layerY(l)],
-    cloudWte: { offset: [x0 - towerW / 5, 0.4, 0], radius: 1.45 },
-    cloudWpe: { offset: [x0 + towerW / 3 + 0.2, 0.4, 0], radius: 0.8 },
-    box: new THREE.Box3(new THREE.Vector3(-totalW / 2 - 1.0, -1.3, -1.0), new THREE.Vector3(totalW / 2 + 0.3, topY + 0.5, 1.0)),
-  };
-}
-
-function makeMatrixMesh(name, layer, geometry) {
+function makeMatrixMesh(name, layer, planeGeometry) {
   const material = new THREE.MeshBasicMaterial({ side: THREE.DoubleSide });
-  const mesh = new THREE.Mesh(geometry, material);
+  const mesh = new THREE.Mesh(planeGeometry, material);
   mesh.userData = { name, layer, rows: 0, cols: 0, version: -1, stride: 0, texture: null };
   return mesh;
 }
@@ -122,7 +73,7 @@ function paint(mesh, mat, stride, isVector) {
   u.rows = rows; u.cols = cols;
 }
 
-export function createNetworkModel() {
+export function createNetworkMesh() {
   const group = new THREE.Group();
   const plane = new THREE.PlaneGeometry(1, 1);
   const slabGeometry = new THREE.BoxGeometry(1, 1, 1);
@@ -141,7 +92,7 @@ export function createNetworkModel() {
   group.add(hoverBox);
   const meshes = new Map(); // `${name}:${layer}` -> mesh
   const slabs = [];
-  let layout = networkLayout(0);
+  let geometry = networkGeometry(0);
   let L = -1;
   let lastAspect = 0;
   const live = new Set();
@@ -152,11 +103,11 @@ export function createNetworkModel() {
     for (const s of slabs) group.remove(s);
     slabs.length = 0;
     L = newL;
-    layout = networkLayout(L, aspect);
+    geometry = networkGeometry(L, aspect);
     for (let l = 0; l < L; l++) {
       const slab = new THREE.Mesh(slabGeometry, slabMaterial);
-      slab.scale.set(layout.width + 0.5, 0.05, 1.1);
-      slab.position.set(layout.towerX(l), layout.layerY(l) - S / 2 - 0.1, 0);
+      slab.scale.set(geometry.width + 0.5, 0.05, 1.1);
+      slab.position.set(geometry.towerX(l), geometry.layerY(l) - S / 2 - 0.1, 0);
       slabs.push(slab);
       group.add(slab);
     }
@@ -167,9 +118,9 @@ export function createNetworkModel() {
     let m = meshes.get(key);
     if (m) return m;
     m = makeMatrixMesh(name, layer, plane);
-    const col = layout.columns[name];
+    const col = geometry.columns[name];
     m.scale.set(col.w, col.h, 1);
-    m.position.set(...layout.pos(name, layer), 0);
+    m.position.set(...geometry.pos(name, layer), 0);
     const outline = new THREE.LineSegments(edges, frameMaterial);
     outline.name = 'outline';
     m.add(outline);
@@ -180,20 +131,20 @@ export function createNetworkModel() {
 
   return {
     object: group,
-    get layout() { return layout; },
+    get geometry() { return geometry; },
     get layers() { return L; },
     update(data, { visible, cellStride = 1, effects = true, selected = null, aspect = 1.3 }) {
       const frameL = data.frame?.model?.L ?? 0;
       // The tower count follows the stage's shape; recomputed only when the aspect changes.
       if (frameL !== L) rebuild(frameL, aspect);
       else if (Math.abs(aspect - lastAspect) > 0.01) {
-        if (networkLayout(frameL, aspect).towers !== layout.towers) rebuild(frameL, aspect);
+        if (networkGeometry(frameL, aspect).towers !== geometry.towers) rebuild(frameL, aspect);
       }
       lastAspect = aspect;
       live.clear();
       for (const [map, isVector] of [[data.mats, false], [data.vecs, true]]) {
         for (const [key, mat] of map) {
-          if (!layout.columns[mat.name]) continue;
+          if (!geometry.columns[mat.name]) continue;
           live.add(key);
           const mesh = meshFor(mat.name, mat.layer);
           mesh.visible = visible(mat.name, mat.layer);

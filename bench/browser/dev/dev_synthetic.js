@@ -1,5 +1,5 @@
-// dev_synthetic.js: GPT-2 124M-shaped frames for dev.html (?synthetic=1), to try level of detail and
-// the frame-rate governor without a big run: L 12, C 768, K 2048 token points, P 1024 positions,
+// bench/browser/dev/dev_synthetic.js: GPT-2 124M-shaped frames for the dev page (?synthetic=1),
+// to try level of detail and the frame-rate governor without a big run: L 12, C 768, K 2048 token points, P 1024 positions,
 // 32x32 grids, random but smoothly drifting values. Same object shape as net/protocol.js's Frame.
 const L = 12; const C = 768; const K = 2048; const P = 1024; const G = 32;
 const STATS = ['mean', 'std', 'min', 'max', 'rms', 'grad_rms', 'update_ratio', 'hist_lo', 'hist_hi', 'hist_step'];

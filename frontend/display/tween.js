@@ -1,10 +1,10 @@
-// render/tween.js: moves arrays of numbers (point positions, cell colours) smoothly from one frame to
+// display/tween.js: moves arrays of numbers (point positions, cell colours) smoothly from one frame to
 // the next (R2.4: new frames are tweened, never jumped to). Pure; no DOM, no clock of its own.
 //
 // Choices beyond docs/frontend.md:
 // - createTween(from, to, durationMs = 400, ease = ease.inOutCubic, startMs) copies `from` (callers
-//   may pass the buffer they sample into) and keeps `to` by reference (a frame's data, not mutated).
-//   Without startMs the clock starts at the first sample().
+//   may pass the buffer they write into) and keeps `to` by reference (a frame's data, not mutated).
+//   Without startMs the clock starts at the first tweenAt().
 // - retarget(tween, to, nowMs) starts a new leg from wherever the tween is now, so a frame that
 //   arrives mid-tween bends the motion instead of jumping; it reuses the tween's buffer (no
 //   allocation per frame). If the new target has another length there is nothing to move from:
@@ -32,7 +32,7 @@ function progress(tween, nowMs) {
 }
 
 /** Writes the tween's values at nowMs into out (length of the arrays); true when it has arrived. */
-export function sample(tween, nowMs, out) {
+export function tweenAt(tween, nowMs, out) {
   const u = progress(tween, nowMs);
   const { from, to } = tween;
   if (u >= 1) {

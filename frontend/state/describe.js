@@ -1,4 +1,4 @@
-// describe.js: what a hovered point or cell is, read from the current frame (R3.3). No DOM.
+// state/describe.js: what a hovered point or cell is, read from the current frame (R3.3). No DOM.
 // describeItem(frame, prevFrame, {name, layer, row, col}) -> {name, layer, row, col, gridRow,
 //   gridCol, value, grad, change, title, lines: [[label, text]]} | null
 // The input row/col index the frame's tensor (grid cell, vector channel, or points3d row). The
@@ -7,14 +7,11 @@
 // gridCol]); a LayerNorm channel (col 0); an embedding point's token or position id (col 0), whose
 // `value` is that row's L2 norm. Values come from the frame itself, never from the tweened picture.
 
-// Numbers for the tooltip: 4 significant digits, exponent for very small or large values.
-export function fmt(v, signed = false) {
-  if (v == null) return 'n/a';
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  const s = a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
-  return signed && v > 0 ? `+${s}` : s;
-}
+import { formatNumber, formatSigned } from '../display/format.js';
+
+// Numbers in the tooltip (and the stats panel, the legend): 4 significant digits.
+export const DIGITS = 4;
+const fmt = (v) => formatNumber(v, DIGITS);
 
 const TENSOR_TITLE = {
   wte: 'token embedding', wpe: 'position embedding', qkvw: 'attention QKV weight', attprojw: 'attention output projection',
@@ -52,7 +49,7 @@ function describePoint(frame, prevFrame, name, row) {
     [isToken ? 'token' : 'position', isToken ? `${tokenText(text)} id ${id}, frequency rank ${row + 1}` : String(id)],
     ['norm', fmt(norm)],
     ['grad norm', fmt(grad)],
-    ['Δ norm since last frame', change == null ? 'n/a (no earlier frame)' : fmt(change, true)],
+    ['Δ norm since last frame', change == null ? 'n/a (no earlier frame)' : formatSigned(change, DIGITS)],
   ];
   return { name, layer: -1, row: id, col: 0, gridRow: row, gridCol: 0, value: norm, grad, change, title, lines };
 }
@@ -72,14 +69,14 @@ function describeCell(frame, prevFrame, name, layer, row, col) {
   const block = frame.block(name, layer);
   const where = isVector
     ? `channel ${row} of ${frame.model?.C ?? rows}`
-    : `row ${block?.rows?.[row] ?? row}, col ${block?.cols?.[col] ?? col} (cell ${row}, ${col} of the ${rows}×${cols} sample)`;
+    : `row ${block?.rows?.[row] ?? row}, col ${block?.cols?.[col] ?? col} (cell ${row}, ${col} of the ${rows}×${cols} grid)`;
   const lines = [
     ['tensor', `${name} · ${tensorTitle(name)}`],
     ['layer', layerText(layer)],
     [isVector ? 'channel' : 'position', where],
     ['value', fmt(value)],
     ['gradient', fmt(grad)],
-    ['change since last frame', change == null ? 'n/a (no earlier frame)' : fmt(change, true)],
+    ['change since last frame', change == null ? 'n/a (no earlier frame)' : formatSigned(change, DIGITS)],
   ];
   const tRow = isVector ? row : block?.rows?.[row] ?? row;
   const tCol = isVector ? 0 : block?.cols?.[col] ?? col;

@@ -1,4 +1,4 @@
-// render/colormap.js: colour maps for values (docs/frontend.md). Pure; no DOM.
+// display/colormap.js: colour maps for values (docs/frontend.md). Pure; no DOM.
 //
 // diverging(t), t in [-1, 1]: dark blue (-1) - white (0) - dark orange (+1). The blue arm uses
 // ColorBrewer RdBu's blue stops, the orange arm PuOr's orange stops; both avoid red against green,
