@@ -1,4 +1,4 @@
-// char_tokenizer_test.cpp: the code-point vocabulary (65 for tiny Shakespeare, as in nanoGPT's
+// test_char_tokenizer.cpp: the code-point vocabulary (65 for tiny Shakespeare, as in nanoGPT's
 // shakespeare_char), round trips, and the errors for unknown characters and empty text.
 #include <gtest/gtest.h>
 

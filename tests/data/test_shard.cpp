@@ -1,4 +1,4 @@
-// shard_test.cpp: llm.c shard format round trip and each kind of damaged file.
+// test_shard.cpp: llm.c shard format round trip and each kind of damaged file.
 #include <gtest/gtest.h>
 
 #include <cstring>

@@ -1,4 +1,4 @@
-// prepare_test.cpp: `nanogpt prepare` end to end (run_prepare and the CLI subcommand) on tiny
+// test_prepare.cpp: `nanogpt prepare` end to end (run_prepare and the CLI subcommand) on tiny
 // Shakespeare, and its errors for missing, empty and undownloadable input.
 #include <gtest/gtest.h>
 

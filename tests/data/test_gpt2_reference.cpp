@@ -1,4 +1,4 @@
-// gpt2_reference_test.cpp: our GPT-2 encoder against npm gpt-3-encoder's own encode(), run in
+// test_gpt2_reference.cpp: our GPT-2 encoder against npm gpt-3-encoder's own encode(), run in
 // node through gpt2_reference_encode.cjs. Node and the npm package are required: if either is
 // missing these tests fail (CI installs both), they do not skip.
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-// gpt2_tokenizer_test.cpp: GPT-2 BPE without node: the pre-tokenizer's splits, known token
+// test_gpt2_tokenizer.cpp: GPT-2 BPE without node: the pre-tokenizer's splits, known token
 // ids, round trips, decode_token on pieces of a character, speed, and errors.
-// (Equality with the JS reference encoder is in gpt2_reference_test.cpp.)
+// (Equality with the JS reference encoder is in test_gpt2_reference.cpp.)
 #include <gtest/gtest.h>
 
 #include <chrono>
