@@ -23,9 +23,17 @@
 
 namespace nanogpt {
 
-// Exact statistics of one slab of a parameter tensor (one layer of it), gathered for free
-// during the AdamW pass when the dashboard asks for a sample. Histogram edges are given by the
-// caller (the previous sample's range); values outside land in the edge bins.
+// Exact statistics of one slab of a parameter tensor (one layer of it), gathered during the
+// AdamW pass when the dashboard asks for a sample. Histogram edges are given by the caller (the
+// previous sample's range); values outside land in the edge bins.
+//
+// This is the one dashboard-shaped slot of the compute interface, on purpose. The dashboard
+// wants exact per-layer statistics (sums, extremes, a histogram) of every parameter, and the
+// dashboard's budget is under 5 % of step time. A separate pass would read every parameter
+// again (as much memory traffic as AdamW itself); inside adamw_update, which already loads and
+// stores each parameter and is memory-bound, the statistics cost a few arithmetic operations
+// per element. So the optimizer step fills them when asked (stats != null) and costs nothing
+// when not. Everything else the dashboard reads goes through gather_async, a plain copy.
 struct TensorStats {
     static constexpr int kBins = 64;
     double sum = 0, sumsq = 0;   // of the parameters after the update
@@ -111,7 +119,14 @@ public:
     virtual void dropout_backward(float* dx, size_t n, Dropout drop) = 0;
 
     // ---- optimizer ----
-    // Sum of squares of x, accumulated in double in an order that does not depend on threads.
+    // Sum of squares of x (the squared global gradient norm), in a fixed order: the same input
+    // gives the same bits on the same backend, whatever the thread count or the card's size.
+    //   CPU: each block of 8192 values is summed in float, then the block sums in double, in
+    //        block order (kernels/cpu/global_norm.cpp);
+    //   CUDA: every square and every sum in double: a fixed grid of 1024 x 256 threads, each a
+    //        grid-stride share, then the 1024 partials in a fixed order (cuda/global_norm.cu).
+    // So the two backends differ in the low bits (the CPU's float blocks); the parity test
+    // (tests/kernels/test_cuda_optimizer.cpp) holds them within 1e-5 relative.
     virtual double sum_squares(const float* x, size_t n) = 0;
     // One AdamW step (decoupled weight decay, bias-corrected moments; PyTorch's AdamW).
     // The gradient is multiplied by grad_scale first (gradient clipping). t counts from 1.

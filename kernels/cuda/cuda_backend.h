@@ -100,11 +100,21 @@ private:
     AttentionState* attention_ = nullptr;
     void init_attention();
     void free_attention();
-    // adamw.cu: reduction scratch for sum_squares and the statistics of adamw_update.
-    struct OptimState;
-    OptimState* optim_ = nullptr;
-    void init_optim();
-    void free_optim();
+    // global_norm.cu: reduction scratch for sum_squares.
+    struct NormState;
+    NormState* norm_ = nullptr;
+    void init_norm();
+    void free_norm();
+    // param_stats.cu: scratch of adamw_update's statistics pass (param_stats.cuh). begin_stats
+    // checks the slab count, grows the scratch, uploads each slab's bin edges and returns the
+    // chunks per slab; the pass (adamw.cu) writes one record per chunk; finish_stats merges
+    // them per slab, waits, and fills `stats`.
+    struct StatsState;
+    StatsState* stats_ = nullptr;
+    void init_stats();
+    void free_stats();
+    int begin_stats(const TensorStats* stats, size_t n, int slabs);
+    void finish_stats(TensorStats* stats, int slabs, int chunks);
     // gather.cu: side stream, device index buffer, pinned double buffers, events.
     struct SampleState;
     SampleState* sample_ = nullptr;
