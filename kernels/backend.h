@@ -2,7 +2,8 @@
 //
 // One narrow table of operations, each a whole layer over a batch (never per element), on
 // buffers the backend owns. The trainer (trainer/gpt2.cpp) composes a GPT-2 step from these
-// calls only, so a new device is a new implementation of this class and nothing else.
+// calls only, so a new device is a new implementation of this class and nothing else (plus its
+// line in kernels/registry.cpp, which builds a backend by name: make_backend("cuda", "bf16")).
 //
 // Shapes use llm.c / nanoGPT names: B batch, T time, C channels, NH heads, hs = C/NH,
 // V vocabulary, Vp vocabulary padded up, OC output channels, N = B*T rows.
@@ -22,6 +23,8 @@
 #include <string>
 
 namespace nanogpt {
+
+class OpTimer;  // kernels/op_timer.h
 
 // Exact statistics of one slab of a parameter tensor (one layer of it), gathered during the
 // AdamW pass when the dashboard asks for a sample. Histogram edges are given by the caller (the
@@ -64,7 +67,16 @@ public:
 class Backend {
 public:
     virtual ~Backend() = default;
+
+    // ---- identity ----
+    // The backend's kind: "cpu", "cuda" (what --device names).
     virtual std::string name() const = 0;
+    // The card's model name as the driver reports it ("NVIDIA H200"); "cpu" on the CPU. The MFU
+    // table (trainer/mfu.h) looks its peak up by this name.
+    virtual std::string device_name() const = 0;
+    // The precision the matrix products actually run in (kernels/precision.h names): "fp32" on
+    // the CPU whatever was asked; on CUDA the precision it was built with.
+    virtual std::string precision() const = 0;
 
     // ---- memory: device buffers, zero-initialised ----
     virtual float* alloc(size_t n_floats) = 0;
@@ -74,7 +86,14 @@ public:
     virtual void to_host(void* dst, const void* src, size_t bytes) = 0;
     virtual void copy(float* dst, const float* src, size_t n) = 0;
     virtual void zero(float* p, size_t n) = 0;
+    // (optional) Waits until every queued operation has finished. Default: nothing to wait for
+    // (a backend whose calls finish on return, as the CPU's).
     virtual void synchronize() {}
+    // (optional) An interval timer on this device's own queue (kernels/op_timer.h), for
+    // profiling. Default null: the device has no clock of its own, and make_op_timer() falls
+    // back to the host clock around synchronize(). (The default is in backend.cpp, where
+    // OpTimer is a complete type.)
+    virtual std::unique_ptr<OpTimer> make_timer();
 
     // ---- forward ----
     // out(B,T,C) = wte[tokens] + wpe[t]

@@ -34,9 +34,10 @@ public:
     CudaBackend& operator=(const CudaBackend&) = delete;
 
     std::string name() const override { return "cuda"; }
-    const std::string& device_name() const { return device_name_; }  // e.g. "NVIDIA H100 80GB HBM3"
-    int sm_clock_mhz() const { return sm_clock_mhz_; }                 // boost clock as reported
-    Precision precision() const { return precision_; }
+    std::string device_name() const override { return device_name_; }  // "NVIDIA H100 80GB HBM3"
+    std::string precision() const override { return precision_name(precision_); }
+    int sm_clock_mhz() const { return sm_clock_mhz_; }  // boost clock as reported
+    // The one stream every operation is queued on (the kernel lab launches its variants on it).
     cudaStream_t stream() const { return stream_; }
 
     float* alloc(size_t n_floats) override;
@@ -47,6 +48,7 @@ public:
     void copy(float* dst, const float* src, size_t n) override;
     void zero(float* p, size_t n) override;
     void synchronize() override;
+    std::unique_ptr<OpTimer> make_timer() override;  // op_timer.cu: cudaEvents on stream_
 
     void encoder_forward(float* out, const int* tokens, const float* wte, const float* wpe, int B,
                          int T, int C) override;
