@@ -43,6 +43,24 @@ public:
     const std::string& str(const std::string& key) const { return values_.at(key); }
     int positive(const std::string& key) const { return integer(key, 1); }
     int non_negative(const std::string& key) const { return integer(key, 0); }
+    // A number in [lo, hi].
+    double real(const std::string& key, double lo, double hi) const {
+        const std::string& v = str(key);
+        size_t used = 0;
+        double x = 0;
+        try {
+            x = std::stod(v, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != v.size())
+            throw UsageError("--" + key + " " + v + " is not a number", usage_);
+        if (!(x >= lo && x <= hi))
+            throw UsageError("--" + key + " must be in [" + std::to_string(lo) + ", " +
+                                 std::to_string(hi) + "] (got " + v + ")",
+                             usage_);
+        return x;
+    }
     // 0 or 1.
     bool flag(const std::string& key) const {
         const std::string& v = str(key);
