@@ -41,25 +41,12 @@ public:
     }
 
     const std::string& str(const std::string& key) const { return values_.at(key); }
-    int positive(const std::string& key) const { return integer(key, 1); }
-    int non_negative(const std::string& key) const { return integer(key, 0); }
+    int positive(const std::string& key) const { return integer(key, 1, "positive"); }
+    int non_negative(const std::string& key) const { return integer(key, 0, "0 or more"); }
     // A number in [lo, hi].
     double real(const std::string& key, double lo, double hi) const {
-        const std::string& v = str(key);
-        size_t used = 0;
-        double x = 0;
-        try {
-            x = std::stod(v, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used == 0 || used != v.size())
-            throw UsageError("--" + key + " " + v + " is not a number", usage_);
-        if (!(x >= lo && x <= hi))
-            throw UsageError("--" + key + " must be in [" + std::to_string(lo) + ", " +
-                                 std::to_string(hi) + "] (got " + v + ")",
-                             usage_);
-        return x;
+        return number(key, lo, hi, "in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
+                      [](const std::string& v, size_t* used) { return std::stod(v, used); });
     }
     // 0 or 1.
     bool flag(const std::string& key) const {
@@ -70,22 +57,27 @@ public:
     const std::string& usage() const { return usage_; }
 
 private:
-    int integer(const std::string& key, int min) const {
+    int integer(const std::string& key, int min, const std::string& range) const {
+        return (int)number(key, min, 1e9, range,
+                           [](const std::string& v, size_t* used) { return (double)std::stol(v, used); });
+    }
+
+    // parse(value, &used) must read the whole value, within [lo, hi] (described by `range`);
+    // else a UsageError naming --key.
+    template <typename Parse>
+    double number(const std::string& key, double lo, double hi, const std::string& range, Parse parse) const {
         const std::string& v = str(key);
         size_t used = 0;
-        long x = 0;
+        double x = 0;
         try {
-            x = std::stol(v, &used);
+            x = parse(v, &used);
         } catch (const std::exception&) {
             used = 0;
         }
         if (used == 0 || used != v.size())
             throw UsageError("--" + key + " " + v + " is not a number", usage_);
-        if (x < min || x > 1000000000L)
-            throw UsageError("--" + key + " must be " + (min > 0 ? "positive" : "0 or more") +
-                                 " (got " + v + ")",
-                             usage_);
-        return (int)x;
+        if (!(x >= lo && x <= hi)) throw UsageError("--" + key + " must be " + range + " (got " + v + ")", usage_);
+        return x;
     }
 
     std::string usage_;

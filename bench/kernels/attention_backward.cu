@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/kernels/attention_shape.h"
+#include "bench/kernels/attention_lab.h"
 #include "bench/kernels/lab.h"
 #include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -133,15 +133,13 @@ void attention_backward2(cudaStream_t stream, float* dqkv, float* scratch, const
 // ---------------------------------------------------------------- the lab
 
 int run(int argc, char** argv) {
-    bench::Args args = lab::attention_args("lab_attention_backward");
-    args.parse(argc, argv);
-    const lab::AttentionShape s = lab::attention_shape(args);
-    lab::LabDevice dev(args.str("device"), s.precision);
-    if (!dev.present()) return lab::no_device("lab_attention_backward");
-
-    CpuBackend cpu;
+    lab::AttentionLab lab_run("lab_attention_backward", argc, argv);
+    if (!lab_run.dev.present()) return lab::no_device("lab_attention_backward");
+    const lab::AttentionShape& s = lab_run.s;
+    lab::LabDevice& dev = lab_run.dev;
     Backend& gpu = dev.backend();
-    const std::vector<float> qkv = lab::random_values(3 * s.n_out(), 1);
+    const std::vector<float>& qkv = lab_run.qkv;
+    CpuBackend cpu;
     const std::vector<float> dout = lab::random_values(s.n_out(), 2);
     // The forward's probabilities, from the CPU: both backends start from the same att.
     std::vector<float> out(s.n_out()), att(s.n_att()), scratch(s.n_att());
@@ -172,7 +170,7 @@ int run(int argc, char** argv) {
             default: throw Error("attention_backward: no version " + std::to_string(version));
         }
     };
-    return lab::run_lab(op, gpu, args.non_negative("version"), args.positive("reps"));
+    return lab::run_lab(op, gpu, lab_run.args.non_negative("version"), lab_run.args.positive("reps"));
 }
 
 }  // namespace

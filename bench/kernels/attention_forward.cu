@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/kernels/attention_shape.h"
+#include "bench/kernels/attention_lab.h"
 #include "bench/kernels/lab.h"
 #include "common/counter_rng.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -100,15 +100,13 @@ void attention_forward2(cudaStream_t stream, float* out, float* att, const float
 // ---------------------------------------------------------------- the lab
 
 int run(int argc, char** argv) {
-    bench::Args args = lab::attention_args("lab_attention_forward");
-    args.parse(argc, argv);
-    const lab::AttentionShape s = lab::attention_shape(args);
-    lab::LabDevice dev(args.str("device"), s.precision);
-    if (!dev.present()) return lab::no_device("lab_attention_forward");
-
-    CpuBackend cpu;
+    lab::AttentionLab lab_run("lab_attention_forward", argc, argv);
+    if (!lab_run.dev.present()) return lab::no_device("lab_attention_forward");
+    const lab::AttentionShape& s = lab_run.s;
+    lab::LabDevice& dev = lab_run.dev;
     Backend& gpu = dev.backend();
-    const std::vector<float> qkv = lab::random_values(3 * s.n_out(), 1);
+    const std::vector<float>& qkv = lab_run.qkv;
+    CpuBackend cpu;
     std::vector<float> ref_out(s.n_out()), ref_att(s.n_att());
     cpu.attention_forward(ref_out.data(), ref_att.data(), qkv.data(), s.B, s.T, s.C, s.NH, s.drop);
 
@@ -128,7 +126,7 @@ int run(int argc, char** argv) {
             default: throw Error("attention_forward: no version " + std::to_string(version));
         }
     };
-    return lab::run_lab(op, gpu, args.non_negative("version"), args.positive("reps"));
+    return lab::run_lab(op, gpu, lab_run.args.non_negative("version"), lab_run.args.positive("reps"));
 }
 
 }  // namespace

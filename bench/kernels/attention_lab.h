@@ -1,11 +1,12 @@
-// attention_shape.h: what the two attention labs share: their arguments (the shape, dropout,
-// precision) and the causal-attention sizes derived from them.
+// attention_lab.h: what the two attention labs share: their arguments (the shape, dropout,
+// precision), the causal-attention sizes derived from them, the device and the packed input.
 #pragma once
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "bench/bench_args.h"
+#include "bench/kernels/lab.h"
 #include "kernels/backend.h"
 #include "kernels/precision.h"
 
@@ -51,5 +52,26 @@ inline AttentionShape attention_shape(const bench::Args& args) {
     }
     return s;
 }
+
+// A lab's start: its arguments parsed, the shape, the device (absent: no GPU, the lab skips)
+// and qkv(B,T,3C), the same random input in both labs.
+struct AttentionLab {
+    bench::Args args;
+    AttentionShape s;
+    LabDevice dev;
+    std::vector<float> qkv;
+
+    AttentionLab(const std::string& name, int argc, char** argv)
+        : args(parsed(name, argc, argv)), s(attention_shape(args)), dev(args.str("device"), s.precision) {
+        if (dev.present()) qkv = random_values(3 * s.n_out(), 1);
+    }
+
+private:
+    static bench::Args parsed(const std::string& name, int argc, char** argv) {
+        bench::Args a = attention_args(name);
+        a.parse(argc, argv);
+        return a;
+    }
+};
 
 }  // namespace nanogpt::lab
