@@ -75,7 +75,9 @@ public:
     // table (trainer/mfu.h) looks its peak up by this name.
     virtual std::string device_name() const = 0;
     // The precision the matrix products actually run in (kernels/precision.h names): "fp32" on
-    // the CPU whatever was asked; on CUDA the precision it was built with.
+    // the CPU whatever was asked; on CUDA the precision it was built with, that of the linear
+    // layers (attention's products keep fp32 operands and run as tf32 in bf16 mode:
+    // cuda/compute_type.cuh).
     virtual std::string precision() const = 0;
 
     // ---- memory: device buffers, zero-initialised ----
