@@ -2,7 +2,7 @@
 // GPT-2 shape, and the machine's sgemm peak on the same threads, and prints one JSON line:
 //   {"shape":..,"B":..,"T":..,"threads":..,"ms_median":..,"tokens_per_s":..,"gflops":..,
 //    "peak_gflops":..,"fraction_of_peak":..}
-// Usage: bench_cpu_step --shape gpt2-124m|char-small [--B 4] [--T 64] [--steps 5] [--warmup 1]
+// Usage: bench_cpu_step --shape gpt2-124m|char-small|tiny [--B 4] [--T 64] [--steps 5] [--warmup 1]
 // Used by bench/cpu_vs_torch.sh, which runs PyTorch beside it and prints ratios.
 #include <cblas.h>
 #include <omp.h>
@@ -41,14 +41,15 @@ static double sgemm_peak_gflops() {
     return best;
 }
 
-int main(int argc, char** argv) {
-    std::map<std::string, std::string> args = {
-        {"shape", "gpt2-124m"}, {"B", "4"}, {"T", "64"}, {"steps", "5"}, {"warmup", "1"}};
-    ModelConfig mc;
-    if (!bench::parse_args(argc, argv, args) || !bench::shape_config(args["shape"], mc)) return 2;
-    const std::string shape = args["shape"];
-    const int B = std::stoi(args["B"]), T = std::stoi(args["T"]);
-    const int steps = std::stoi(args["steps"]), warmup = std::stoi(args["warmup"]);
+static int run(int argc, char** argv) {
+    bench::Args args("bench_cpu_step --shape gpt2-124m|char-small|tiny [--B 4] [--T 64] [--steps 5] "
+                     "[--warmup 1]",
+                     {{"shape", "gpt2-124m"}, {"B", "4"}, {"T", "64"}, {"steps", "5"}, {"warmup", "1"}});
+    args.parse(argc, argv);
+    const ModelConfig mc = bench::shape_arg(args, "shape");
+    const std::string shape = args.str("shape");
+    const int B = args.positive("B"), T = args.positive("T");
+    const int steps = args.positive("steps"), warmup = args.non_negative("warmup");
     CpuBackend be;
     GPT2 model(be, mc);
     model.init_random(1);
@@ -81,3 +82,5 @@ int main(int argc, char** argv) {
                 peak, gflops / peak);
     return 0;
 }
+
+int main(int argc, char** argv) { return bench::run_main(argc, argv, run); }

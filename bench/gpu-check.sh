@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gpu-check.sh: the one-shot check of the CUDA backend on a GPU machine (H100/H200), within
 # 8 minutes, every stage under its own time limit so one hang cannot eat the rest (all stages
-# took about 3.5 minutes on an H200; the machine's start-up comes on top).
+# took about 3.5 minutes on an H200 before the kernel lab was added, whose three programs are
+# limited to 60 s each; the machine's start-up comes on top).
 #
 # Prepare HERE (a machine with our Debian libraries): scripts/gpu_bundle.sh, which leaves
 # build-gpu/ (binaries + libs, < 60 MiB) and data/shakespeare_char/. On the GPU machine (CUDA
@@ -11,6 +12,8 @@
 # Stages, in this order by default:
 #   info         nvidia-smi's name, memory and driver
 #   tests        the gpu-labelled test binaries (build-gpu/bin/test_cuda_*)
+#   lab          the kernel lab (build-gpu/bin/lab_*, bench/kernels/): every version of each op
+#                validated against the CPU, then timed, at GPT-2 124M's shapes
 #   sanitizer    compute-sanitizer memcheck on 3 steps of a tiny model, dashboard sampling on
 #   shakespeare  configs/shakespeare_char.toml on cuda (goal: val loss <= 1.47 at 5000 iters)
 #   bench        GPT-2 124M, T=1024, B=16 (8 if 16 does not fit): ms/step, tokens/s, MFU with
@@ -82,6 +85,23 @@ stage_tests() {
         (( rc != 0 )) && bad="$bad $name(rc $rc)"
     done
     result "gpu tests" "$pass passed, $fail failed, $skip skipped${bad:+; problems:$bad}"
+}
+
+stage_lab() {
+    local lab
+    for lab in "$ROOT"/build-gpu/bin/lab_*; do
+        [ -x "$lab" ] || { result "kernel lab" "no lab binaries in build-gpu/bin"; return; }
+        local name secs log rc summary
+        name=$(basename "$lab")
+        log=$OUT/$name.log
+        secs=$(limit_for 60)
+        (( secs < 10 )) && { result "$name" "skipped: no time left"; continue; }
+        run_limited "$secs" "$log" "$lab"
+        rc=$?
+        # Table rows: "v what... prec err tol valid ms GB/s"; keep version, validity and ms.
+        summary=$(awk '/^[0-9]+ / { printf "%sv%s %s ms%s", sep, $1, $(NF-1), ($(NF-2) == "yes" ? "" : " INVALID"); sep = ", " }' "$log")
+        result "$name ($(head -1 "$log" | cut -d: -f1))" "${summary:-no table}, rc $rc"
+    done
 }
 
 stage_sanitizer() {
@@ -214,7 +234,7 @@ stage_torch() {
 }
 
 STAGES=("$@")
-(( ${#STAGES[@]} )) || STAGES=(info tests sanitizer shakespeare bench torch)
+(( ${#STAGES[@]} )) || STAGES=(info tests lab sanitizer shakespeare bench torch)
 for s in "${STAGES[@]}"; do
     echo "== $s ($(elapsed) s elapsed)"
     "stage_$s"

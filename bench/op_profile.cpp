@@ -10,7 +10,8 @@
 //   - matmul_forward/backward by shape (N, C, OC) with achieved TFLOP/s
 //     (2*N*C*OC per forward, 4*N*C*OC per backward).
 // Usage: bench_op_profile [--device cpu|cuda] [--precision fp32|tf32|bf16]
-//        [--model gpt2-124m|tiny] [--B 16] [--T 1024] [--steps 10] [--warmup 3] [--sync-per-op 0|1]
+//        [--model gpt2-124m|char-small|tiny] [--B 16] [--T 1024] [--steps 10] [--warmup 3]
+//        [--sync-per-op 0|1]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,8 +22,7 @@
 #include "bench/bench_args.h"
 #include "bench/profiling_backend.h"
 #include "common/error.h"
-#include "common/counter_rng.h"
-#include "trainer/device.h"
+#include "kernels/registry.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"
 
@@ -30,25 +30,6 @@ using namespace nanogpt;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// gpt2-124m as bench_args.h; tiny: a two-layer model for CPU smoke tests.
-ModelConfig model_config(const std::string& name) {
-    ModelConfig mc;
-    if (name == "tiny") return ModelConfig{64, 65, pad_vocab(65), 2, 2, 64};
-    if (name == "gpt2-124m" && bench::shape_config(name, mc)) return mc;
-    throw Error("unknown model '" + name + "'", "use --model gpt2-124m or --model tiny");
-}
-
-int positive_int(const std::string& key, const std::string& value) {
-    int v = 0;
-    try {
-        v = std::stoi(value);
-    } catch (const std::exception&) {
-        throw Error("--" + key + " " + value + " is not a number", "give a positive integer");
-    }
-    if (v <= 0) throw Error("--" + key + " must be positive (got " + value + ")", "");
-    return v;
-}
 
 void print_ops(const bench::ProfilingBackend& prof, int steps, double wall_ms) {
     std::vector<std::pair<std::string, bench::OpStats>> rows(prof.ops().begin(), prof.ops().end());
@@ -86,25 +67,23 @@ void print_matmuls(const bench::ProfilingBackend& prof, int steps, double wall_m
 }
 
 int run(int argc, char** argv) {
-    std::map<std::string, std::string> args = {
-        {"device", "cuda"}, {"precision", "bf16"}, {"model", "gpt2-124m"}, {"B", "16"},
-        {"T", "1024"},      {"steps", "10"},       {"warmup", "3"},        {"sync-per-op", "0"}};
-    if (!bench::parse_args(argc, argv, args) || argc % 2 != 1)
-        throw Error("bad arguments",
-                    "usage: bench_op_profile [--device cpu|cuda] [--precision fp32|tf32|bf16] "
-                    "[--model gpt2-124m|tiny] [--B 16] [--T 1024] [--steps 10] [--warmup 3] "
-                    "[--sync-per-op 0|1]");
-    const ModelConfig mc = model_config(args["model"]);
-    const int B = positive_int("B", args["B"]), T = positive_int("T", args["T"]);
-    const int steps = positive_int("steps", args["steps"]);
-    const int warmup = args["warmup"] == "0" ? 0 : positive_int("warmup", args["warmup"]);
-    const bool sync_per_op = args["sync-per-op"] == "1";
+    bench::Args args("bench_op_profile [--device cpu|cuda] [--precision fp32|tf32|bf16] "
+                     "[--model gpt2-124m|char-small|tiny] [--B 16] [--T 1024] [--steps 10] "
+                     "[--warmup 3] [--sync-per-op 0|1]",
+                     {{"device", "cuda"}, {"precision", "bf16"}, {"model", "gpt2-124m"}, {"B", "16"},
+                      {"T", "1024"}, {"steps", "10"}, {"warmup", "3"}, {"sync-per-op", "0"}});
+    args.parse(argc, argv);
+    const ModelConfig mc = bench::shape_arg(args, "model");
+    const int B = args.positive("B"), T = args.positive("T");
+    const int steps = args.positive("steps");
+    const int warmup = args.non_negative("warmup");
+    const bool sync_per_op = args.flag("sync-per-op");
     if (T > mc.max_seq_len)
         throw Error("--T " + std::to_string(T) + " is longer than the model's context (" +
                         std::to_string(mc.max_seq_len) + ")",
                     "use --T " + std::to_string(mc.max_seq_len) + " or less");
 
-    auto device = make_backend(args["device"], args["precision"]);
+    auto device = make_backend(args.str("device"), args.str("precision"));
     bench::ProfilingBackend prof(*device, sync_per_op);
     prof.set_enabled(false);  // allocation and warm-up are not part of the profile
     GPT2 model(prof, mc);
@@ -140,8 +119,8 @@ int run(int argc, char** argv) {
 
     std::printf("op_profile: device %s (%s), precision %s, model %s (%s), B %d, T %d, %d steps "
                 "after %d warm-up\n",
-                device->name().c_str(), device_model_name(*device).c_str(),
-                effective_precision(*device).c_str(), args["model"].c_str(),
+                prof.name().c_str(), prof.device_name().c_str(), prof.precision().c_str(),
+                args.str("model").c_str(),
                 mc.describe().c_str(), B, T, steps, warmup);
     std::printf("timing: %s\n",
                 sync_per_op
@@ -159,16 +138,4 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const Error& e) {
-        std::fflush(stdout);
-        std::fprintf(stderr, "error: %s\n", e.what());
-        if (!e.hint().empty()) std::fprintf(stderr, "hint: %s\n", e.hint().c_str());
-        return 1;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "error: %s\n", e.what());
-        return 1;
-    }
-}
+int main(int argc, char** argv) { return bench::run_main(argc, argv, run); }

@@ -1,7 +1,7 @@
 // profiling_backend.h: a Backend decorator that times every call it forwards.
 //
 // ProfilingBackend(inner) forwards each virtual call to `inner` unchanged and, while enabled,
-// brackets it with an OpTimer (kernels/cuda/op_timer.h: cudaEvents on the CUDA stream, the
+// brackets it with an OpTimer (kernels/op_timer.h: cudaEvents on the CUDA stream, the
 // host clock elsewhere) and the host clock. Event pairs stay pending until resolve(), so the
 // GPU is never made to wait for the profiler unless sync_per_op is set (then each call waits
 // for its own end: simpler attribution, but host and GPU no longer overlap).
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "kernels/backend.h"
-#include "kernels/cuda/op_timer.h"
+#include "kernels/op_timer.h"
 
 namespace nanogpt::bench {
 
@@ -51,7 +51,11 @@ public:
     const std::map<MatmulShape, OpStats>& matmuls() const { return matmuls_; }
     Backend& inner() { return inner_; }
 
+    // Identity and the device's own timer are the wrapped backend's.
     std::string name() const override { return inner_.name(); }
+    std::string device_name() const override { return inner_.device_name(); }
+    std::string precision() const override { return inner_.precision(); }
+    std::unique_ptr<OpTimer> make_timer() override { return inner_.make_timer(); }
 
     float* alloc(size_t n_floats) override;
     int* alloc_ints(size_t n) override;

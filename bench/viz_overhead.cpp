@@ -162,14 +162,15 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    std::map<std::string, std::string> args = {
-        {"shape", "char-small"}, {"B", "12"}, {"T", "64"}, {"steps", "40"}, {"rounds", "3"}};
-    ModelConfig mc;
-    if (!bench::parse_args(argc, argv, args) || !bench::shape_config(args["shape"], mc)) return 2;
-    const std::string shape = args["shape"];
-    const int B = std::stoi(args["B"]), T = std::stoi(args["T"]);
-    const int steps = std::stoi(args["steps"]), rounds = std::stoi(args["rounds"]);
+static int run(int argc, char** argv) {
+    bench::Args args("bench_viz_overhead [--shape char-small|gpt2-124m|tiny] [--B 12] [--T 64] [--steps 40] "
+                     "[--rounds 3]",
+                     {{"shape", "char-small"}, {"B", "12"}, {"T", "64"}, {"steps", "40"}, {"rounds", "3"}});
+    args.parse(argc, argv);
+    const ModelConfig mc = bench::shape_arg(args, "shape");
+    const std::string shape = args.str("shape");
+    const int B = args.positive("B"), T = args.positive("T");
+    const int steps = args.positive("steps"), rounds = args.positive("rounds");
     CpuBackend be;
     GPT2 model(be, mc);
     model.init_random(1);
@@ -210,3 +211,5 @@ int main(int argc, char** argv) {
     }
     return 0;
 }
+
+int main(int argc, char** argv) { return bench::run_main(argc, argv, run); }

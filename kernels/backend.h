@@ -2,7 +2,8 @@
 //
 // One narrow table of operations, each a whole layer over a batch (never per element), on
 // buffers the backend owns. The trainer (trainer/gpt2.cpp) composes a GPT-2 step from these
-// calls only, so a new device is a new implementation of this class and nothing else.
+// calls only, so a new device is a new implementation of this class and nothing else (plus its
+// line in kernels/registry.cpp, which builds a backend by name: make_backend("cuda", "bf16")).
 //
 // Shapes use llm.c / nanoGPT names: B batch, T time, C channels, NH heads, hs = C/NH,
 // V vocabulary, Vp vocabulary padded up, OC output channels, N = B*T rows.
@@ -23,9 +24,19 @@
 
 namespace nanogpt {
 
-// Exact statistics of one slab of a parameter tensor (one layer of it), gathered for free
-// during the AdamW pass when the dashboard asks for a sample. Histogram edges are given by the
-// caller (the previous sample's range); values outside land in the edge bins.
+class OpTimer;  // kernels/op_timer.h
+
+// Exact statistics of one slab of a parameter tensor (one layer of it), gathered during the
+// AdamW pass when the dashboard asks for a sample. Histogram edges are given by the caller (the
+// previous sample's range); values outside land in the edge bins.
+//
+// This is the one dashboard-shaped slot of the compute interface, on purpose. The dashboard
+// wants exact per-layer statistics (sums, extremes, a histogram) of every parameter, and the
+// dashboard's budget is under 5 % of step time. A separate pass would read every parameter
+// again (as much memory traffic as AdamW itself); inside adamw_update, which already loads and
+// stores each parameter and is memory-bound, the statistics cost a few arithmetic operations
+// per element. So the optimizer step fills them when asked (stats != null) and costs nothing
+// when not. Everything else the dashboard reads goes through gather_async, a plain copy.
 struct TensorStats {
     static constexpr int kBins = 64;
     double sum = 0, sumsq = 0;   // of the parameters after the update
@@ -56,7 +67,18 @@ public:
 class Backend {
 public:
     virtual ~Backend() = default;
+
+    // ---- identity ----
+    // The backend's kind: "cpu", "cuda" (what --device names).
     virtual std::string name() const = 0;
+    // The card's model name as the driver reports it ("NVIDIA H200"); "cpu" on the CPU. The MFU
+    // table (trainer/mfu.h) looks its peak up by this name.
+    virtual std::string device_name() const = 0;
+    // The precision the matrix products actually run in (kernels/precision.h names): "fp32" on
+    // the CPU whatever was asked; on CUDA the precision it was built with, that of the linear
+    // layers (attention's products keep fp32 operands and run as tf32 in bf16 mode:
+    // cuda/compute_type.cuh).
+    virtual std::string precision() const = 0;
 
     // ---- memory: device buffers, zero-initialised ----
     virtual float* alloc(size_t n_floats) = 0;
@@ -66,7 +88,14 @@ public:
     virtual void to_host(void* dst, const void* src, size_t bytes) = 0;
     virtual void copy(float* dst, const float* src, size_t n) = 0;
     virtual void zero(float* p, size_t n) = 0;
+    // (optional) Waits until every queued operation has finished. Default: nothing to wait for
+    // (a backend whose calls finish on return, as the CPU's).
     virtual void synchronize() {}
+    // (optional) An interval timer on this device's own queue (kernels/op_timer.h), for
+    // profiling. Default null: the device has no clock of its own, and make_op_timer() falls
+    // back to the host clock around synchronize(). (The default is in backend.cpp, where
+    // OpTimer is a complete type.)
+    virtual std::unique_ptr<OpTimer> make_timer();
 
     // ---- forward ----
     // out(B,T,C) = wte[tokens] + wpe[t]
@@ -111,7 +140,14 @@ public:
     virtual void dropout_backward(float* dx, size_t n, Dropout drop) = 0;
 
     // ---- optimizer ----
-    // Sum of squares of x, accumulated in double in an order that does not depend on threads.
+    // Sum of squares of x (the squared global gradient norm), in a fixed order: the same input
+    // gives the same bits on the same backend, whatever the thread count or the card's size.
+    //   CPU: each block of 8192 values is summed in float, then the block sums in double, in
+    //        block order (kernels/cpu/global_norm.cpp);
+    //   CUDA: every square and every sum in double: a fixed grid of 1024 x 256 threads, each a
+    //        grid-stride share, then the 1024 partials in a fixed order (cuda/global_norm.cu).
+    // So the two backends differ in the low bits (the CPU's float blocks); the parity test
+    // (tests/kernels/test_cuda_optimizer.cpp) holds them within 1e-5 relative.
     virtual double sum_squares(const float* x, size_t n) = 0;
     // One AdamW step (decoupled weight decay, bias-corrected moments; PyTorch's AdamW).
     // The gradient is multiplied by grad_scale first (gradient clipping). t counts from 1.

@@ -5,9 +5,10 @@
 #   scripts/gpu_bundle.sh            -> build-gpu/ (< 60 MiB) and data/shakespeare_char/
 #
 # The build tree is build-gpu-tree/ (objects stay there, so a second bundle rebuilds only what
-# changed); build-gpu/, the folder that travels, holds only the stripped binaries (nanogpt, the "gpu"-labelled test binaries, the
-# benchmarks) and build-gpu/libs/: every shared library they load that is not glibc or CUDA
-# (cuBLAS comes from the machine's CUDA), found with ldd. There they run with
+# changed); build-gpu/, the folder that travels, holds only the stripped binaries (nanogpt, the
+# "gpu"-labelled test binaries, the kernel lab, the benchmarks) and build-gpu/libs/: every
+# shared library they load that is not glibc or CUDA (cuBLAS comes from the machine's CUDA),
+# found with ldd. There they run with
 #   LD_LIBRARY_PATH=build-gpu/libs:/usr/local/cuda/lib64
 # The build has no RPATH, so nothing falls back to this machine's paths; the last step checks,
 # with ldd and that LD_LIBRARY_PATH, that every library resolves into build-gpu/libs, CUDA or
@@ -24,16 +25,12 @@ mkdir -p "$TREE"
 cmake -S . -B "$TREE" -DCMAKE_BUILD_TYPE=Release -DNANOGPT_NATIVE=OFF -DNANOGPT_CUDA=ON \
       -DCMAKE_SKIP_RPATH=ON > "$TREE/configure.log" 2>&1 || { cat "$TREE/configure.log"; exit 1; }
 
-# The GPU tests are whatever tests/*/CMakeLists.txt label "gpu" (test_cuda_*).
-GPU_TESTS=$(grep -rhoE 'add_executable\(test_cuda_[A-Za-z0-9_${}]+' tests --include=CMakeLists.txt |
+# The GPU tests are whatever tests/*/CMakeLists.txt label "gpu" (test_cuda_*); the kernel lab is
+# one lab_<op> per bench/kernels/<op>.cu.
+GPU_TESTS=$(grep -rhoE 'add_executable\(test_cuda_[A-Za-z0-9_]+' tests --include=CMakeLists.txt |
             sed 's/add_executable(//' | sort -u)
-TARGETS="nanogpt"
-for t in $GPU_TESTS; do
-    case $t in
-        *'${part}'*) for p in a b; do TARGETS="$TARGETS ${t//\$\{part\}/$p}"; done ;;
-        *) TARGETS="$TARGETS $t" ;;
-    esac
-done
+LABS=$(for f in bench/kernels/*.cu; do echo "lab_$(basename "$f" .cu)"; done)
+TARGETS="nanogpt $GPU_TESTS $LABS"
 for b in bench_cpu_step bench_viz_overhead bench_op_profile; do TARGETS="$TARGETS $b"; done
 echo "gpu_bundle: building $TARGETS"
 cmake --build "$TREE" -j"$JOBS" --target $TARGETS

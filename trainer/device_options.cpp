@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "kernels/precision.h"
-#include "trainer/device.h"
+#include "kernels/registry.h"
 
 namespace nanogpt {
 

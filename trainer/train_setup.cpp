@@ -9,7 +9,6 @@
 #include "common/counter_rng.h"
 #include "common/error.h"
 #include "common/file_io.h"
-#include "trainer/device.h"
 #include "trainer/mfu.h"
 
 #ifndef NANOGPT_GIT_REVISION
@@ -116,8 +115,8 @@ StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2
     StepCost cost;
     cost.tokens_per_step = (double)cfg.batch_size * cfg.block_size * cfg.gradient_accumulation_steps;
     // MFU needs the card's peak at the precision the products run in (trainer/mfu.h).
-    const std::string device_model = device_model_name(backend);
-    const std::string precision = effective_precision(backend);
+    const std::string device_model = backend.device_name();
+    const std::string precision = backend.precision();
     cost.peak_tflops = peak_tflops(device_model, precision);
     cost.flops_per_token = flops_per_token(mc, cfg.block_size);
     if (backend.name() == "cpu")
@@ -141,8 +140,8 @@ RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const B
     RunInfo r;
     r.git_revision = NANOGPT_GIT_REVISION;
     r.device = backend.name();
-    r.device_name = device_model_name(backend);
-    r.precision = effective_precision(backend);
+    r.device_name = backend.device_name();
+    r.precision = backend.precision();
     r.data_dir = cfg.resolved_data_dir();
     r.out_dir = cfg.out_dir;
     r.params = model.num_params();

@@ -11,6 +11,8 @@ class CpuBackend final : public Backend {
 public:
     CpuBackend();
     std::string name() const override { return "cpu"; }
+    std::string device_name() const override { return "cpu"; }
+    std::string precision() const override { return "fp32"; }  // whatever --precision asked
 
     float* alloc(size_t n_floats) override;
     int* alloc_ints(size_t n) override;

@@ -21,10 +21,14 @@
 #include "kernels/cuda/compute_type.cuh"
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/reduce.cuh"
 
 namespace nanogpt {
 
 namespace {
+
+using cuda::warp_max;
+using cuda::warp_sum;
 
 constexpr int kThreads = 256;
 constexpr int kWarpsPerBlock = kThreads / 32;
@@ -79,16 +83,6 @@ __global__ void split_heads_kernel(float* dy, const float* dout, int B, int T, i
     size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (idx >= (size_t)B * NH * T * hs) return;
     dy[idx] = dout[row_major_offset(idx, T, NH, hs, (size_t)NH * hs)];
-}
-
-__device__ __forceinline__ float warp_max(float x) {
-    for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
-    return x;
-}
-
-__device__ __forceinline__ float warp_sum(float x) {
-    for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-    return x;
 }
 
 // In place on the pre-softmax scores att (rows = B*NH*T rows of T): row r is query t = r % T,

@@ -10,26 +10,13 @@
 
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/reduce.cuh"
 
 namespace nanogpt {
 
 namespace {
 
 constexpr int kThreads = 512;
-
-// Reduces one value per thread over the block; every thread gets the result. `shared` holds
-// one slot per warp; the trailing __syncthreads lets the caller reuse it at once.
-template <typename Op>
-__device__ float block_reduce(float x, float* shared, Op op) {
-    const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, warps = blockDim.x / 32;
-    for (int o = 16; o > 0; o >>= 1) x = op(x, __shfl_xor_sync(0xffffffffu, x, o));
-    if (lane == 0) shared[warp] = x;
-    __syncthreads();
-    float r = shared[0];
-    for (int w = 1; w < warps; w++) r = op(r, shared[w]);  // same order in every thread
-    __syncthreads();
-    return r;
-}
 
 __global__ void crossentropy_kernel(float* logits, float* losses, const int* targets, int V,
                                     int Vp, float dloss) {
@@ -40,11 +27,11 @@ __global__ void crossentropy_kernel(float* logits, float* losses, const int* tar
 
     float maxv = -INFINITY;
     for (int j = threadIdx.x; j < V; j += blockDim.x) maxv = fmaxf(maxv, row[j]);
-    maxv = block_reduce(maxv, shared, [](float a, float b) { return fmaxf(a, b); });
+    maxv = cuda::block_reduce(maxv, shared, cuda::Max{});
 
     float sum = 0.0f;
     for (int j = threadIdx.x; j < V; j += blockDim.x) sum += expf(row[j] - maxv);
-    sum = block_reduce(sum, shared, [](float a, float b) { return a + b; });
+    sum = cuda::block_reduce(sum, shared, cuda::Sum{});
 
     // Every thread has read its elements (the reductions above synchronised): row[target] is
     // still the logit here, and thread 0 alone writes the loss.

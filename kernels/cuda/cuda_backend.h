@@ -34,9 +34,10 @@ public:
     CudaBackend& operator=(const CudaBackend&) = delete;
 
     std::string name() const override { return "cuda"; }
-    const std::string& device_name() const { return device_name_; }  // e.g. "NVIDIA H100 80GB HBM3"
-    int sm_clock_mhz() const { return sm_clock_mhz_; }                 // boost clock as reported
-    Precision precision() const { return precision_; }
+    std::string device_name() const override { return device_name_; }  // "NVIDIA H100 80GB HBM3"
+    std::string precision() const override { return precision_name(precision_); }
+    int sm_clock_mhz() const { return sm_clock_mhz_; }  // boost clock as reported
+    // The one stream every operation is queued on (the kernel lab launches its variants on it).
     cudaStream_t stream() const { return stream_; }
 
     float* alloc(size_t n_floats) override;
@@ -47,6 +48,7 @@ public:
     void copy(float* dst, const float* src, size_t n) override;
     void zero(float* p, size_t n) override;
     void synchronize() override;
+    std::unique_ptr<OpTimer> make_timer() override;  // op_timer.cu: cudaEvents on stream_
 
     void encoder_forward(float* out, const int* tokens, const float* wte, const float* wpe, int B,
                          int T, int C) override;
@@ -100,11 +102,21 @@ private:
     AttentionState* attention_ = nullptr;
     void init_attention();
     void free_attention();
-    // adamw.cu: reduction scratch for sum_squares and the statistics of adamw_update.
-    struct OptimState;
-    OptimState* optim_ = nullptr;
-    void init_optim();
-    void free_optim();
+    // global_norm.cu: reduction scratch for sum_squares.
+    struct NormState;
+    NormState* norm_ = nullptr;
+    void init_norm();
+    void free_norm();
+    // param_stats.cu: scratch of adamw_update's statistics pass (param_stats.cuh). begin_stats
+    // checks the slab count, grows the scratch, uploads each slab's bin edges and returns the
+    // chunks per slab; the pass (adamw.cu) writes one record per chunk; finish_stats merges
+    // them per slab, waits, and fills `stats`.
+    struct StatsState;
+    StatsState* stats_ = nullptr;
+    void init_stats();
+    void free_stats();
+    int begin_stats(const TensorStats* stats, size_t n, int slabs);
+    void finish_stats(TensorStats* stats, int slabs, int chunks);
     // gather.cu: side stream, device index buffer, pinned double buffers, events.
     struct SampleState;
     SampleState* sample_ = nullptr;

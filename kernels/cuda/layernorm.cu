@@ -9,18 +9,16 @@
 //     shared memory, then added once into the parameter gradient (no atomics, no scratch).
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"
+#include "kernels/cuda/reduce.cuh"
 
 namespace nanogpt {
 
 namespace {
 
+using cuda::warp_sum;
+
 constexpr int kWarpsPerBlock = 8;  // rows per block in the row kernels
 constexpr float kEps = 1e-5f;
-
-__device__ __forceinline__ float warp_sum(float v) {
-    for (int off = 16; off > 0; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-    return v;  // every lane holds the total
-}
 
 __global__ void layernorm_forward_kernel(float* out, float* mean, float* rstd, const float* inp,
                                          const float* weight, const float* bias, int N, int C) {

@@ -1,7 +1,7 @@
 // memory.cu: the CudaBackend's life cycle and its buffers.
 //
 // The constructor selects the device, creates the one stream every operation is queued on and
-// lets each part (matmul, attention, optimizer, sampling) create its private state; the
+// lets each part (matmul, attention, global norm, statistics, sampling) create its private state; the
 // destructor undoes that in reverse and never throws. Buffers come from cudaMalloc and are
 // zeroed on the stream, so they are ready for any later operation on it. to_device/to_host
 // return only once the copy has landed (the host array may be reused at once).
@@ -42,12 +42,14 @@ CudaBackend::CudaBackend(Precision precision, int device) : precision_(precision
         CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
         init_matmul();
         init_attention();
-        init_optim();
+        init_norm();
+        init_stats();
         init_sample();
     } catch (...) {
         // The destructor does not run for a half-built object: undo what was built here.
         if (sample_) free_sample();
-        if (optim_) free_optim();
+        if (stats_) free_stats();
+        if (norm_) free_norm();
         if (attention_) free_attention();
         if (matmul_) free_matmul();
         if (stream_) cudaStreamDestroy(stream_);
@@ -60,7 +62,8 @@ CudaBackend::~CudaBackend() {
     // unwinding from an earlier CUDA failure: every step is attempted, failures are ignored.
     if (stream_) (void)cudaStreamSynchronize(stream_);
     try { if (sample_) free_sample(); } catch (...) {}
-    try { if (optim_) free_optim(); } catch (...) {}
+    try { if (stats_) free_stats(); } catch (...) {}
+    try { if (norm_) free_norm(); } catch (...) {}
     try { if (attention_) free_attention(); } catch (...) {}
     try { if (matmul_) free_matmul(); } catch (...) {}
     if (stream_) (void)cudaStreamDestroy(stream_);

@@ -1,9 +1,10 @@
-// op_timer.cu: the cudaEvent OpTimer (contract in op_timer.h). Both events are recorded on the
-// CudaBackend's stream, so an interval is the GPU time between the work queued before begin()
-// finishing and the work queued before stop() finishing; elapsed_ms() waits for the stop event.
+// op_timer.cu: CudaBackend::make_timer, the cudaEvent OpTimer (contract in kernels/op_timer.h).
+// Both events are recorded on the CudaBackend's stream, so an interval is the GPU time between
+// the work queued before begin() finishing and the work queued before stop() finishing;
+// elapsed_ms() waits for the stop event.
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/cuda_check.cuh"
-#include "kernels/cuda/op_timer.h"
+#include "kernels/op_timer.h"
 
 namespace nanogpt {
 
@@ -39,10 +40,6 @@ private:
 
 }  // namespace
 
-std::unique_ptr<OpTimer> make_cuda_op_timer(Backend& backend) {
-    auto* cuda = dynamic_cast<CudaBackend*>(&backend);
-    if (!cuda) return nullptr;
-    return std::make_unique<CudaEventTimer>(cuda->stream());
-}
+std::unique_ptr<OpTimer> CudaBackend::make_timer() { return std::make_unique<CudaEventTimer>(stream_); }
 
 }  // namespace nanogpt

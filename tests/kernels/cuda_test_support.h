@@ -1,16 +1,15 @@
-// cuda_test_support.h: shared pieces of the CUDA parity tests: skipping without a GPU, random
-// inputs, device buffers and the error measure. Compiled by the host compiler (no kernels here).
+// cuda_test_support.h: shared pieces of the CUDA tests: skipping without a GPU, random inputs
+// (random_inputs.h) and device buffers. Tensors are compared with nanogpt::test::rel_error
+// (tests/support/compare.h). Compiled by the host compiler (no kernels here).
 #pragma once
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <random>
 #include <vector>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "tests/kernels/random_inputs.h"
+#include "tests/support/compare.h"
 
 namespace nanogpt::test {
 
@@ -20,34 +19,6 @@ namespace nanogpt::test {
         if (::nanogpt::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device"; \
     } while (0)
 
-// Fresh random values for every check (never zeros: they hide unwritten outputs).
-inline std::vector<float> random_vec(size_t n, uint64_t seed, float scale = 1.0f) {
-    std::mt19937_64 rng(seed);
-    std::normal_distribution<float> d(0.0f, scale);
-    std::vector<float> v(n);
-    for (float& x : v) x = d(rng);
-    return v;
-}
-
-inline std::vector<int> random_tokens(size_t n, int vocab, uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_int_distribution<int> d(0, vocab - 1);
-    std::vector<int> v(n);
-    for (int& x : v) x = d(rng);
-    return v;
-}
-
-// max |a - ref| / max |ref| (llm.c-style per-tensor tolerance); NaN never passes.
-inline double rel_err(const std::vector<float>& a, const std::vector<float>& ref) {
-    if (a.size() != ref.size()) return INFINITY;
-    double num = 0, den = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        if (!std::isfinite(a[i])) return INFINITY;
-        num = std::max(num, (double)std::fabs(a[i] - ref[i]));
-        den = std::max(den, (double)std::fabs(ref[i]));
-    }
-    return den > 0 ? num / den : num;
-}
 
 // A buffer on one backend, filled from / read back to host vectors.
 class Buf {

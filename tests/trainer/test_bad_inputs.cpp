@@ -116,6 +116,10 @@ TEST(BadInputs, OutOfRangeSettingsNameTheirKey) {
     c = TrainConfig{};
     c.system.device = "tpu";
     expect_error([&] { c.validate(); }, "device");
+    c = TrainConfig{};
+    EXPECT_EQ(c.system.precision, "bf16");
+    c.system.precision = "int8";
+    expect_error([&] { c.validate(); }, "precision");
 }
 
 TEST(BadInputs, TokensOutsideTheVocabulary) {

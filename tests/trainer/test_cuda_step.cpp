@@ -16,7 +16,7 @@
 #include "trainer/optimizer.h"
 
 using namespace nanogpt;
-using nanogpt::test::rel_err;
+using nanogpt::test::rel_error;
 
 namespace {
 
@@ -81,7 +81,7 @@ TEST(CudaStep, Fp32LossAndEveryGradientMatchTheCpu) {
     b.backward();
     std::vector<float> ga = a.save_grads(), gb = b.save_grads();
     for (const ParamTensorInfo& t : a.layout().tensors)
-        EXPECT_LT(rel_err(slice(gb, t), slice(ga, t)), 1e-5) << "gradient of " << t.name;
+        EXPECT_LT(rel_error(slice(gb, t), slice(ga, t)), 1e-5) << "gradient of " << t.name;
 }
 
 TEST(CudaStep, Fp32TenAdamWStepsWithDropoutMatchTheCpu) {

@@ -1,14 +1,16 @@
-// op_timer.h: times one interval of device work, for profiling (bench/op_profile.cpp).
+// op_timer.h: times one interval of device work, for profiling (bench/op_profile.cpp, the kernel
+// lab in bench/kernels/).
 //
 // Contract: begin() marks the start, stop() the end, both in the backend's queue order and
 // without waiting; elapsed_ms() waits for the end mark and returns the milliseconds between
 // the two marks. end() is stop() + elapsed_ms(), for the simple synchronous begin()/end() use.
 // A timer may be reused: begin() starts a new interval.
 //
-// make_op_timer(backend): on a CudaBackend, a pair of cudaEvents recorded on its stream (GPU
-// time, no host serialisation until elapsed_ms()); on any other backend, the host clock with
+// make_op_timer(backend): the backend's own timer when it has one (Backend::make_timer; the
+// CudaBackend's is a pair of cudaEvents recorded on its stream, kernels/cuda/op_timer.cu: GPU
+// time, no host serialisation until elapsed_ms()); otherwise the host clock with
 // backend.synchronize() at each mark (for the CPU, whose calls finish on return, the same).
-// This header needs no CUDA headers, so builds without CUDA include it too.
+// No CUDA header is needed here: every build includes this file.
 #pragma once
 #include <chrono>
 #include <memory>
@@ -29,7 +31,7 @@ public:
     }
 };
 
-// Host wall clock around synchronize(): for backends without events.
+// Host wall clock around synchronize(): for backends without a timer of their own.
 class HostOpTimer final : public OpTimer {
 public:
     explicit HostOpTimer(Backend& backend) : backend_(backend) {}
@@ -48,16 +50,8 @@ private:
     std::chrono::steady_clock::time_point t0_, t1_;
 };
 
-#ifdef NANOGPT_HAS_CUDA
-// cudaEvent timer on the stream of `backend` when it is a CudaBackend; nullptr otherwise
-// (defined in op_timer.cu).
-std::unique_ptr<OpTimer> make_cuda_op_timer(Backend& backend);
-#endif
-
 inline std::unique_ptr<OpTimer> make_op_timer(Backend& backend) {
-#ifdef NANOGPT_HAS_CUDA
-    if (auto timer = make_cuda_op_timer(backend)) return timer;
-#endif
+    if (auto timer = backend.make_timer()) return timer;
     return std::make_unique<HostOpTimer>(backend);
 }
 

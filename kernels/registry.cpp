@@ -1,4 +1,6 @@
-#include "trainer/device.h"
+// registry.cpp: make_backend (contract in registry.h). The CUDA branch exists only where
+// nanogpt_kernels_cuda is linked, whose compile definition NANOGPT_HAS_CUDA reaches this file.
+#include "kernels/registry.h"
 
 #include "common/error.h"
 #include "kernels/cpu/cpu_backend.h"
@@ -23,8 +25,7 @@ std::unique_ptr<Backend> make_backend(const std::string& device, const std::stri
         throw Error("unknown device '" + device + "'", "use auto, cpu or cuda");
 #ifdef NANOGPT_HAS_CUDA
     if (device == "cuda" || device == "auto") {
-        const int gpus = cuda_device_count();
-        if (gpus > 0) return std::make_unique<CudaBackend>(p, 0);
+        if (cuda_device_count() > 0) return std::make_unique<CudaBackend>(p, 0);
         if (device == "cuda")
             throw Error("no CUDA device found",
                         "check nvidia-smi and the driver (and CUDA_VISIBLE_DEVICES), or use --device cpu");
@@ -35,20 +36,6 @@ std::unique_ptr<Backend> make_backend(const std::string& device, const std::stri
                     "rebuild with nvcc installed (cmake -DNANOGPT_CUDA=ON), or use --device cpu");
 #endif
     return std::make_unique<CpuBackend>();
-}
-
-std::string device_model_name(const Backend& backend) {
-#ifdef NANOGPT_HAS_CUDA
-    if (auto* cuda = dynamic_cast<const CudaBackend*>(&backend)) return cuda->device_name();
-#endif
-    return backend.name();
-}
-
-std::string effective_precision(const Backend& backend) {
-#ifdef NANOGPT_HAS_CUDA
-    if (auto* cuda = dynamic_cast<const CudaBackend*>(&backend)) return precision_name(cuda->precision());
-#endif
-    return "fp32";
 }
 
 }  // namespace nanogpt
