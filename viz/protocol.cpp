@@ -50,13 +50,17 @@ const char* run_end_name(RunEnd how) {
     return "stopped";
 }
 
-void write_model_shape(JsonWriter& w, const ModelDesc& m) {
-    w.StartObject();
+void write_model_fields(JsonWriter& w, const ModelDesc& m) {
     w.Key("L"); w.Int(m.L);
     w.Key("NH"); w.Int(m.NH);
     w.Key("C"); w.Int(m.C);
     w.Key("V"); w.Int(m.V);
     w.Key("maxT"); w.Int(m.maxT);
+}
+
+void write_model_shape(JsonWriter& w, const ModelDesc& m) {
+    w.StartObject();
+    write_model_fields(w, m);
     w.EndObject();
 }
 

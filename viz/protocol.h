@@ -32,6 +32,8 @@ const char* run_end_name(RunEnd how);
 
 // {"L":..,"NH":..,"C":..,"V":..,"maxT":..}: the model shape the browser needs (hello, frames).
 void write_model_shape(JsonWriter& w, const ModelDesc& m);
+// The same members inside an object the caller opened (run.json adds its own after them).
+void write_model_fields(JsonWriter& w, const ModelDesc& m);
 
 // The first message on every connection to a training run's hub.
 struct LiveHello {

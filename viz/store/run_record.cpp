@@ -4,13 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "viz/protocol.h"
 #include "viz/store/files.h"
 
 namespace nanogpt::viz::store {
 
 std::string run_record_json(const RunInfo& run, const ModelDesc& m, int snapshot_interval) {
     rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    protocol::JsonWriter w(sb);
     auto str = [&](const char* key, const std::string& value) {
         w.Key(key);
         w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
@@ -25,12 +26,8 @@ std::string run_record_json(const RunInfo& run, const ModelDesc& m, int snapshot
     str("out_dir", run.out_dir);
     w.Key("model");
     w.StartObject();
-    w.Key("L"); w.Int(m.L);
-    w.Key("NH"); w.Int(m.NH);
-    w.Key("C"); w.Int(m.C);
-    w.Key("V"); w.Int(m.V);
+    protocol::write_model_fields(w, m);  // the shape hello and frames carry, then run.json's own
     w.Key("Vp"); w.Int(m.Vp);
-    w.Key("maxT"); w.Int(m.maxT);
     w.Key("params"); w.Uint64(run.params);
     w.EndObject();
     w.Key("train");

@@ -9,7 +9,7 @@
 namespace nanogpt::viz::store {
 
 // {"start_time", "git_revision", "device", "device_name", "precision", "data_dir", "out_dir",
-//  "model": {L, NH, C, V, Vp, maxT, params}, "train": {batch_size, block_size,
+//  "model": {L, NH, C, V, maxT, Vp, params}, "train": {batch_size, block_size,
 //  gradient_accumulation_steps, max_iters, learning_rate, viz_interval}, "config_toml"}
 std::string run_record_json(const RunInfo& run, const ModelDesc& model, int snapshot_interval);
 
