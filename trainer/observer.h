@@ -37,6 +37,13 @@ struct ModelDesc {
     std::vector<std::string> token_text;  // decoded text of each token id, may be empty
 };
 
+// Cross-entropy (nats per token) of simple models of the training data, measured on the
+// validation split when the data was prepared (data/ngram_levels.h): a loss curve can be read
+// against them ("as good as a bigram table"). Absent when the data directory has none.
+struct ReferenceLevels {
+    std::optional<double> uniform, unigram, bigram, trigram;
+};
+
 // What a run is, for its record (run.json): filled by the trainer, written by the watcher.
 struct RunInfo {
     std::string git_revision;   // of the sources the binary was built from
@@ -47,12 +54,20 @@ struct RunInfo {
     uint64_t params = 0;        // parameters in the model
     int batch_size = 0, block_size = 0, gradient_accumulation_steps = 0, max_iters = 0;
     double learning_rate = 0;
+    // The schedule and optimiser settings a reader of the curves needs (nanoGPT's names).
+    double min_lr = 0, weight_decay = 0, grad_clip = 0, dropout = 0;
+    int warmup_iters = 0, lr_decay_iters = 0, eval_interval = 0;
+    bool decay_lr = true;
+    ReferenceLevels reference;  // n-gram levels of the data
     std::string config_toml;    // the effective configuration, secrets redacted
 };
 
 struct StepMetrics {
     int step = 0;
     std::optional<float> train_loss, val_loss, lr, grad_norm, ms, tokens_per_s;
+    // At evaluations: the loss on the fixed training batches, measured like val_loss (the
+    // generalisation gap is val_loss - eval_train_loss). Not a metrics.csv column.
+    std::optional<float> eval_train_loss;
     // Model FLOPs utilisation: achieved / peak FLOP/s (trainer/mfu.h); absent when the
     // device's peak is not known.
     std::optional<float> mfu;
@@ -95,6 +110,25 @@ struct SnapshotRequest {
     std::vector<TensorStats> stats;  // one per layer of each tensor, ModelDesc order
 };
 
+// A probe: a few fixed sequences the watcher wants run through the model (no dropout, no
+// gradient) at an evaluation, to see what the layers do with them. The trainer runs the
+// forward pass and hands back the activations the probe asks for.
+struct ProbeRequest {
+    int step = 0;
+    int B = 0, T = 0;          // sequences and their length (T <= block_size)
+    std::vector<int> tokens;   // B*T token ids; the trainer fills the first `val_sequences`
+                               // rows from the validation split (fixed, the same every time)
+    int val_sequences = 0;     // rows the trainer fills; the rest the watcher set itself
+};
+struct ProbeResult {
+    int step = 0, B = 0, T = 0, L = 0, NH = 0, C = 0;
+    std::vector<int> tokens;   // B*T, as run
+    std::vector<float> att;    // (L, B, NH, T, T) attention probabilities
+    std::vector<float> fc_pre; // (L, B, T, 4C) MLP activations before GELU
+    std::vector<float> losses; // (B*T) per-token loss of the next token (the last column: 0)
+    double ms = 0;             // the probe's cost on the training thread (forward + copies)
+};
+
 class TrainingObserver {
 public:
     virtual ~TrainingObserver() = default;
@@ -110,6 +144,9 @@ public:
     // Completes the request after the optimizer step: queues the copy of the watched values and
     // gradients (ParamReader::gather) and returns; the copy is waited for on the viz thread.
     virtual void snapshot_ready(SnapshotRequest* request, ParamReader& reader) = 0;
+    // At an evaluation: the probe to run now, or null for none.
+    virtual ProbeRequest* probe_due(int step) { return nullptr; }
+    virtual void probe_ready(ProbeResult&& result) {}
     virtual void run_finished(RunEnd how) = 0;
     // The watcher's line in the start-up banner, e.g. its address ("" when it has none).
     virtual std::string banner() const = 0;

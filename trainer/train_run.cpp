@@ -42,6 +42,10 @@ struct Run {
     int last_checkpoint = -1;  // the step model.bin and state.bin continue at, -1: none yet
     std::vector<int> x, y;
 
+    Run(const TrainConfig& c, TrainingData& d, GPT2& m, AdamW& o, TrainingObserver* w, StepCost sc, int start_step)
+        : cfg(c), data(d), model(m), opt(o), watcher(w), cost(sc),
+          metrics(c.out_dir + "/metrics.csv", c.init_from == "resume" ? start_step : -1) {}
+
     void record(const StepMetrics& row) {
         metrics.write(row);
         if (watcher) watcher->step_finished(row);
@@ -71,6 +75,7 @@ struct Run {
         const float train_est = estimate_loss(data.train, 0);
         const float val = estimate_loss(data.val, 1);
         row.val_loss = val;
+        row.eval_train_loss = train_est;
         summary.final_val_loss = val;
         std::printf("step %d: train loss %.4f, val loss %.4f\n", step, train_est, val);
         std::fflush(stdout);
@@ -199,8 +204,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, T
     }
     std::fflush(stdout);
 
-    Run run{cfg, data, model, opt, watcher, cost,
-            MetricsLog(cfg.out_dir + "/metrics.csv", cfg.init_from == "resume" ? start_step : -1)};
+    Run run(cfg, data, model, opt, watcher, cost, start_step);
     run.summary.final_val_loss = NAN;
     if (cfg.init_from == "resume") run.last_checkpoint = start_step;
     const int sample_interval = cfg.sample_interval > 0 ? cfg.sample_interval : cfg.eval_interval;

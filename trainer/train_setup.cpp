@@ -150,6 +150,14 @@ RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const B
     r.gradient_accumulation_steps = cfg.gradient_accumulation_steps;
     r.max_iters = cfg.max_iters;
     r.learning_rate = cfg.learning_rate;
+    r.min_lr = cfg.min_lr;
+    r.weight_decay = cfg.weight_decay;
+    r.grad_clip = cfg.grad_clip;
+    r.dropout = cfg.dropout;
+    r.warmup_iters = cfg.warmup_iters;
+    r.lr_decay_iters = cfg.lr_decay_iters;
+    r.eval_interval = cfg.eval_interval;
+    r.decay_lr = cfg.decay_lr;
     r.config_toml = config_text;
     return r;
 }

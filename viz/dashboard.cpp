@@ -18,6 +18,8 @@
 #include "common/error.h"
 #include "viz/bounded_queue.h"
 #include "viz/hub/hub.h"
+#include "viz/insights/engine.h"
+#include "viz/insights/probe_analysis.h"
 #include "viz/protocol.h"
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
@@ -50,12 +52,16 @@ struct TextItem {
     bool is_metrics;
     int step;
     bool annotate;  // keep this step's frame through pruning
+    std::optional<StepMetrics> metrics;  // for the insights engine
 };
 struct SnapshotItem {
     SnapshotSlot* slot;
 };
+struct ProbeItem {
+    ProbeResult result;
+};
 struct EndItem {};
-using Item = std::variant<TextItem, SnapshotItem, EndItem>;
+using Item = std::variant<TextItem, SnapshotItem, ProbeItem, EndItem>;
 
 }  // namespace
 
@@ -68,6 +74,13 @@ struct Dashboard::Impl {
     std::unique_ptr<snapshot::HistogramSchedule> histograms;
     std::unique_ptr<store::RunStore> store;
     std::unique_ptr<hub::Hub> hub;
+    RunInfo run_info;
+    std::unique_ptr<insights::Engine> engine;  // on the worker thread only; null when off
+    std::atomic<bool> insights_alive{false};   // engine is set: read by the training thread
+    std::set<int> announced;                   // insight ids already printed to the log
+    int last_seen_step = 0;                    // worker: the last metrics step handled
+    ProbeRequest probe;                        // the trainer fills it while probe_busy
+    std::atomic<bool> probe_busy{false};
     SnapshotSlot slots[2];
     BoundedQueue<Item> queue{1 << 16};
     std::thread worker;
@@ -132,6 +145,51 @@ struct Dashboard::Impl {
         } catch (const std::exception& e) {
             failure("send", e.what());
         }
+        if (t.metrics) {
+            last_seen_step = std::max(last_seen_step, t.metrics->step);
+            if (engine) guarded("insights", [&] { engine->observe_metrics(*t.metrics); });
+        }
+    }
+
+    // A detector's failure is logged once and switches the insights off; training goes on.
+    template <typename F>
+    void guarded(const char* where, F&& f) {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            failure(where, e.what());
+            insights_alive = false;
+            engine.reset();
+        }
+    }
+
+    // What the engine found: recorded with the run's events, streamed, and one line in the
+    // training log when it first appears and when a span closes.
+    void publish_insight(const insights::Insight& in) {
+        std::string json = protocol::insight(session, in);
+        const bool annotate = in.severity != insights::Severity::Info && !in.open;
+        to_store([&](store::RunStore& s) {
+            s.append_event(json);
+            if (annotate) s.annotate(in.step_start);
+        });
+        try {
+            broadcast_text(std::move(json));
+        } catch (const std::exception& e) {
+            failure("send", e.what());
+        }
+        const bool first = announced.insert(in.id).second;
+        if (first || !in.open) {
+            std::printf("insight: %s%s\n", in.title.c_str(), in.open ? " (ongoing)" : "");
+            std::fflush(stdout);
+        }
+    }
+
+    void handle(ProbeItem& p) {
+        if (engine) guarded("probe", [&] { engine->observe_probe(p.result); });
+    }
+
+    void handle(EndItem&) {
+        if (engine) guarded("insights", [&] { engine->finish(last_seen_step, false); });
     }
 
     // Waits for the copy the training thread queued (a device backend: its event, then the
@@ -159,6 +217,7 @@ struct Dashboard::Impl {
             const auto t0 = std::chrono::steady_clock::now();
             const std::vector<int> hist_steps = histograms->complete(slot.request.stats, slot.request.step);
             Frame f = builder->build(slot.request.step, slot.values, slot.grads, slot.request.stats, hist_steps);
+            if (engine) guarded("insights", [&] { engine->observe_snapshot(snapshot_view(slot)); });
             slot.busy = false;
             released = true;
             auto bytes = std::make_shared<const std::string>(encode_frame(f));
@@ -176,6 +235,20 @@ struct Dashboard::Impl {
             if (!released) slot.busy = false;
             return nullptr;
         }
+    }
+
+    insights::SnapshotView snapshot_view(const SnapshotSlot& slot) const {
+        insights::SnapshotView v;
+        v.step = slot.request.step;
+        v.stats = &slot.request.stats;
+        v.values = &slot.values;
+        v.grads = &slot.grads;
+        for (const snapshot::SnapshotBlock& b : plan.blocks) {
+            if (b.kind != snapshot::SnapshotBlock::kEmbedding) continue;
+            v.token_ids = &b.row_ids;
+            v.wte_offset = b.start;
+        }
+        return v;
     }
 
     void publish_frame(int step, const std::shared_ptr<const std::string>& bytes) {
@@ -205,8 +278,7 @@ struct Dashboard::Impl {
                 continue;
             }
             const bool end = std::holds_alternative<EndItem>(*item);
-            if (auto* t = std::get_if<TextItem>(&*item)) handle(*t);
-            else if (auto* s = std::get_if<SnapshotItem>(&*item)) handle(*s);
+            std::visit([this](auto& it) { handle(it); }, *item);
             handled++;
             if (end) return;
         }
@@ -282,6 +354,11 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
     size_t slabs = 0;
     for (const TensorDesc& t : model.tensors) slabs += t.layers;
     m.histograms = std::make_unique<snapshot::HistogramSchedule>(slabs, m.opt.interval);
+    m.run_info = run;
+    if (m.opt.insights)
+        m.engine = std::make_unique<insights::Engine>(m.model, m.run_info,
+                                                      [&m](const insights::Insight& in) { m.publish_insight(in); });
+    m.insights_alive = m.engine != nullptr;
     for (SnapshotSlot& s : m.slots) {
         s.values.resize(m.plan.indices.size());
         s.grads.resize(m.plan.indices.size());
@@ -307,13 +384,14 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
 void Dashboard::step_finished(const StepMetrics& s) {
     Impl& m = *impl_;
     m.last_step = s.step;
-    if (!m.push(TextItem{protocol::metrics(m.session, s), true, s.step, false})) m.dropped++;
+    if (!m.push(TextItem{protocol::metrics(m.session, s), true, s.step, false, s})) m.dropped++;
 }
 
 void Dashboard::event(int step, EventKind kind, const std::string& text) {
     Impl& m = *impl_;
     const bool landmark = kind == EventKind::Eval || kind == EventKind::Checkpoint;
-    if (!m.push(TextItem{protocol::event(m.session, step, kind, text), false, step, landmark})) m.dropped++;
+    if (!m.push(TextItem{protocol::event(m.session, step, kind, text), false, step, landmark, std::nullopt}))
+        m.dropped++;
 }
 
 SnapshotRequest* Dashboard::snapshot_due(int step, bool final_state) {
@@ -358,6 +436,26 @@ void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
         slot->pending.reset();  // abandoned unread: a device copy may finish, nobody reads it
         slot->busy = false;
     }
+}
+
+ProbeRequest* Dashboard::probe_due(int step) {
+    Impl& m = *impl_;
+    if (!m.started || !m.opt.probe || !m.insights_alive) return nullptr;
+    bool expected = false;
+    if (!m.probe_busy.compare_exchange_strong(expected, true)) return nullptr;  // one at a time
+    m.probe = ProbeRequest{};
+    if (!insights::make_probe_request(m.model, m.run_info, step, m.probe)) {
+        m.probe_busy = false;
+        return nullptr;
+    }
+    m.probe.step = step;
+    return &m.probe;
+}
+
+void Dashboard::probe_ready(ProbeResult&& result) {
+    Impl& m = *impl_;
+    m.probe_busy = false;  // the result is ours now: the request may be reused
+    if (!m.push(ProbeItem{std::move(result)})) m.dropped++;
 }
 
 void Dashboard::drain() {

@@ -34,6 +34,8 @@ public:
     void event(int step, EventKind kind, const std::string& text) override;
     SnapshotRequest* snapshot_due(int step, bool final_state = false) override;
     void snapshot_ready(SnapshotRequest* request, ParamReader& reader) override;
+    ProbeRequest* probe_due(int step) override;
+    void probe_ready(ProbeResult&& result) override;
     void run_finished(RunEnd how) override;
     // "dashboard: http://127.0.0.1:8080/ (parameter snapshots every 10 steps)", "" when not serving.
     std::string banner() const override;

@@ -25,6 +25,8 @@ void add_viz_options(CLI::App& cmd, VizOptions& o) {
     add("max_frame_bytes", o.snapshot.max_frame_bytes, "size budget of one frame; the snapshot shrinks to fit");
     add("embedding_points", o.snapshot.embedding_points, "token embeddings shown (most frequent, then random)");
     add("grid", o.snapshot.grid, "rows and columns sampled from each weight matrix");
+    add("insights", o.insights, "detect and explain phases, events and patterns of the run");
+    add("probe", o.probe, "run a few fixed sequences through the model at evaluations (attention, MLP units)");
 }
 
 std::vector<std::string> secret_option_names() { return {"viz.token"}; }

@@ -23,6 +23,8 @@ struct VizOptions {
     std::string runs_dir = "runs";
     uint64_t history_mb = 256;      // frames kept on disk per run
     snapshot::SnapshotOptions snapshot;  // embedding_points, grid, max_frame_bytes (seed: the run's)
+    bool insights = true;           // phases, events and patterns (viz/insights/)
+    bool probe = true;              // the probe forward pass at evaluations (needs insights)
 
     // ---- set by the program ----
     bool serve = true;              // run the hub (HTTP + WebSocket)

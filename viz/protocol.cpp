@@ -102,6 +102,7 @@ std::string metrics(std::string_view session, const StepMetrics& m) {
         optional_float(w, "ms", m.ms);
         optional_float(w, "tokens_per_s", m.tokens_per_s);
         optional_float(w, "mfu", m.mfu);
+        optional_float(w, "eval_train_loss", m.eval_train_loss);
     });
 }
 
@@ -122,6 +123,83 @@ std::string frame_notice(std::string_view session, int step, size_t bytes, int64
         w.Key("step"); w.Int(step);
         w.Key("bytes"); w.Uint64(bytes);
         w.Key("ready_us"); w.Int64(ready_us);
+    });
+}
+
+const char* insight_kind_name(insights::Kind kind) {
+    using K = insights::Kind;
+    switch (kind) {
+        case K::WarmUp: return "warmup";
+        case K::RapidDescent: return "rapid_descent";
+        case K::Slowdown: return "slowdown";
+        case K::Shoulder: return "shoulder";
+        case K::PowerLaw: return "power_law";
+        case K::Annealing: return "annealing";
+        case K::Phase: return "phase";
+        case K::LevelCrossed: return "level_crossed";
+        case K::LossSpike: return "loss_spike";
+        case K::GradSpike: return "grad_spike";
+        case K::Instability: return "instability";
+        case K::ClippingActive: return "clipping_active";
+        case K::Divergence: return "divergence";
+        case K::Overfitting: return "overfitting";
+        case K::GapGrowing: return "gap_growing";
+        case K::UpdateRatioOutlier: return "update_ratio_outlier";
+        case K::WeightGrowth: return "weight_growth";
+        case K::VanishingGradient: return "vanishing_gradient";
+        case K::ExplodingGradient: return "exploding_gradient";
+        case K::GradientImbalance: return "gradient_imbalance";
+        case K::EmbeddingClusters: return "embedding_clusters";
+        case K::FrequencyDirection: return "frequency_direction";
+        case K::RankCollapse: return "rank_collapse";
+        case K::SpectralAlpha: return "spectral_alpha";
+        case K::AttentionCollapse: return "attention_collapse";
+        case K::PreviousTokenHead: return "previous_token_head";
+        case K::InductionHead: return "induction_head";
+        case K::DeadUnits: return "dead_units";
+    }
+    return "unknown";
+}
+
+const char* severity_name(insights::Severity s) {
+    switch (s) {
+        case insights::Severity::Info: return "info";
+        case insights::Severity::Notice: return "notice";
+        case insights::Severity::Warning: return "warning";
+        case insights::Severity::Critical: return "critical";
+    }
+    return "info";
+}
+
+std::string insight(std::string_view session, const insights::Insight& in) {
+    return object([&](JsonWriter& w) {
+        string(w, "type", "insight");
+        string(w, "session", session);
+        w.Key("id"); w.Int(in.id);
+        string(w, "kind", insight_kind_name(in.kind));
+        w.Key("step"); w.Int(in.step_start);
+        w.Key("step_end"); w.Int(in.step_end);
+        w.Key("open"); w.Bool(in.open);
+        string(w, "severity", severity_name(in.severity));
+        string(w, "subject", in.subject);
+        string(w, "title", in.title);
+        w.Key("evidence");
+        w.StartObject();
+        for (const auto& [name, value] : in.evidence) {
+            w.Key(name.c_str());
+            if (std::isfinite(value)) w.Double(value);
+            else w.Null();
+        }
+        w.EndObject();
+        string(w, "explanation", in.explanation);
+        w.Key("causes");
+        w.StartArray();
+        for (const std::string& c : in.causes) w.String(c.c_str());
+        w.EndArray();
+        w.Key("try");
+        w.StartArray();
+        for (const std::string& t : in.tries) w.String(t.c_str());
+        w.EndArray();
     });
 }
 

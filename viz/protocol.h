@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include "trainer/observer.h"
+#include "viz/insights/insight.h"
 
 namespace nanogpt::viz::protocol {
 
@@ -53,6 +54,14 @@ std::string metrics(std::string_view session, const StepMetrics& m);
 std::string event(std::string_view session, int step, EventKind kind, std::string_view text);
 // Sent just before each binary frame; ready_us: wall clock (µs since the epoch) at encoding.
 std::string frame_notice(std::string_view session, int step, size_t bytes, int64_t ready_us);
+
+// What the insights engine found (viz/insights/insight.h): {"type":"insight","session","id",
+// "kind","step","step_end","open","severity","subject","title","evidence":{name: number},
+// "explanation","causes":[..],"try":[..]}. A span is sent again with the same id as it grows
+// or closes; clients keep the latest per id.
+std::string insight(std::string_view session, const insights::Insight& in);
+const char* insight_kind_name(insights::Kind kind);
+const char* severity_name(insights::Severity s);
 
 // Replies to client messages.
 std::string pong();

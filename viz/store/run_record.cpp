@@ -37,7 +37,28 @@ std::string run_record_json(const RunInfo& run, const ModelDesc& m, int snapshot
     w.Key("gradient_accumulation_steps"); w.Int(run.gradient_accumulation_steps);
     w.Key("max_iters"); w.Int(run.max_iters);
     w.Key("learning_rate"); w.Double(run.learning_rate);
+    w.Key("min_lr"); w.Double(run.min_lr);
+    w.Key("decay_lr"); w.Bool(run.decay_lr);
+    w.Key("warmup_iters"); w.Int(run.warmup_iters);
+    w.Key("lr_decay_iters"); w.Int(run.lr_decay_iters);
+    w.Key("weight_decay"); w.Double(run.weight_decay);
+    w.Key("grad_clip"); w.Double(run.grad_clip);
+    w.Key("dropout"); w.Double(run.dropout);
+    w.Key("eval_interval"); w.Int(run.eval_interval);
     w.Key("viz_interval"); w.Int(snapshot_interval);
+    w.EndObject();
+    // n-gram levels of the data (nats/token): the loss chart's reference lines.
+    w.Key("reference_levels");
+    w.StartObject();
+    auto level = [&](const char* key, const std::optional<double>& v) {
+        if (!v) return;
+        w.Key(key);
+        w.Double(*v);
+    };
+    level("uniform", run.reference.uniform);
+    level("unigram", run.reference.unigram);
+    level("bigram", run.reference.bigram);
+    level("trigram", run.reference.trigram);
     w.EndObject();
     str("config_toml", run.config_toml);
     w.EndObject();

@@ -10,7 +10,9 @@ namespace nanogpt::viz::store {
 
 // {"start_time", "git_revision", "device", "device_name", "precision", "data_dir", "out_dir",
 //  "model": {L, NH, C, V, maxT, Vp, params}, "train": {batch_size, block_size,
-//  gradient_accumulation_steps, max_iters, learning_rate, viz_interval}, "config_toml"}
+//  gradient_accumulation_steps, max_iters, learning_rate, min_lr, decay_lr, warmup_iters,
+//  lr_decay_iters, weight_decay, grad_clip, dropout, eval_interval, viz_interval},
+//  "reference_levels": {uniform?, unigram?, bigram?, trigram?}, "config_toml"}
 std::string run_record_json(const RunInfo& run, const ModelDesc& model, int snapshot_interval);
 
 }  // namespace nanogpt::viz::store
