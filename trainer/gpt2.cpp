@@ -295,4 +295,18 @@ std::vector<float> GPT2::read_losses() const {
     return out;
 }
 
+// Per layer, forward() packs att and fch with the current (B, T), so the first L layers'
+// worth of each buffer is the whole tensor, whatever the buffers' capacity.
+void GPT2::read_attention(std::vector<float>& out) const {
+    if (!acts_) throw Error("internal: read_attention() before any forward()");
+    out.resize((size_t)cfg_.num_layers * B_ * cfg_.num_heads * T_ * T_);
+    be_.to_host(out.data(), acts_->att, out.size() * sizeof(float));
+}
+
+void GPT2::read_mlp_pre_gelu(std::vector<float>& out) const {
+    if (!acts_) throw Error("internal: read_mlp_pre_gelu() before any forward()");
+    out.resize((size_t)cfg_.num_layers * B_ * T_ * 4 * cfg_.channels);
+    be_.to_host(out.data(), acts_->fch, out.size() * sizeof(float));
+}
+
 }  // namespace nanogpt

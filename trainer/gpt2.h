@@ -54,6 +54,11 @@ public:
     void read_logits(int b, int t, std::vector<float>& out) const;
     // Per-token losses of the last forward (B*T).
     std::vector<float> read_losses() const;
+    // Activations of the last forward, copied to the host (a device-to-host copy on CUDA; the
+    // probe reads them, trainer/probe.h): the attention probabilities before dropout
+    // (L, B, NH, T, T; zeros above the diagonal) and the MLP activations before GELU (L, B, T, 4C).
+    void read_attention(std::vector<float>& out) const;
+    void read_mlp_pre_gelu(std::vector<float>& out) const;
 
 private:
     struct Activations;

@@ -122,6 +122,8 @@ struct ProbeRequest {
 };
 struct ProbeResult {
     int step = 0, B = 0, T = 0, L = 0, NH = 0, C = 0;
+    int val_sequences = 0;     // the first rows are validation text (as requested), the rest
+                               // the watcher's: what a result's reader (offline too) must tell apart
     std::vector<int> tokens;   // B*T, as run
     std::vector<float> att;    // (L, B, NH, T, T) attention probabilities
     std::vector<float> fc_pre; // (L, B, T, 4C) MLP activations before GELU

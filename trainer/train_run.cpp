@@ -9,12 +9,14 @@
 #include <filesystem>
 
 #include "common/counter_rng.h"
+#include "common/error.h"
 #include "common/file_io.h"
 #include "common/interrupt.h"
 #include "trainer/generate.h"
 #include "trainer/metrics_log.h"
 #include "trainer/mfu.h"
 #include "trainer/model_desc.h"
+#include "trainer/probe.h"
 #include "trainer/train_setup.h"
 
 namespace nanogpt {
@@ -82,6 +84,7 @@ struct Run {
         char text[96];
         std::snprintf(text, sizeof text, "train loss %.4f, val loss %.4f", train_est, val);
         tell(step, EventKind::Eval, text);
+        probe(step);
         if (cfg.eval_only) return;
         if (step > start_step && (cfg.always_save_checkpoint || val < best_val || last)) {
             checkpoint(step);
@@ -89,6 +92,22 @@ struct Run {
             tell(step, EventKind::Checkpoint, "saved " + model_path(cfg));
         }
         best_val = std::min(best_val, val);
+    }
+
+    // The watcher's probe, when it asks for one (trainer/probe.h). A request the model cannot
+    // run is refused with a warning and handed back empty (B = 0), so the watcher may ask again.
+    void probe(int step) {
+        ProbeRequest* request = watcher ? watcher->probe_due(step) : nullptr;
+        if (!request) return;
+        ProbeResult result;
+        try {
+            result = run_probe(model, data.val, cfg.block_size, *request);
+        } catch (const Error& e) {
+            std::printf("warning: %s\n", e.what());
+            result = ProbeResult{};
+            result.step = step;
+        }
+        watcher->probe_ready(std::move(result));
     }
 
     void print_sample(int step) {

@@ -20,6 +20,7 @@
 #include "viz/hub/hub.h"
 #include "viz/insights/engine.h"
 #include "viz/insights/probe_analysis.h"
+#include "viz/insights/probe_record.h"
 #include "viz/protocol.h"
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
@@ -185,7 +186,29 @@ struct Dashboard::Impl {
     }
 
     void handle(ProbeItem& p) {
+        if (p.result.B == 0) return;  // the trainer refused the request
         if (engine) guarded("probe", [&] { engine->observe_probe(p.result); });
+        publish_probe(p.result);
+    }
+
+    // The probe's record on disk (probes/<step>.bin), then its scores to the store's index and
+    // to every client, who fetch the record over REST (docs/protocol.md, Probe).
+    void publish_probe(const ProbeResult& r) {
+        std::string bytes, json;
+        try {
+            const insights::ProbeScores scores = insights::score_probe(r);
+            bytes = encode_frame(insights::probe_record(session, model, r, scores));
+            json = protocol::probe(session, scores, bytes.size());
+        } catch (const std::exception& e) {
+            failure("probe record", e.what());
+            return;
+        }
+        to_store([&](store::RunStore& s) { s.write_probe(r.step, json, bytes); });
+        try {
+            broadcast_text(std::move(json));
+        } catch (const std::exception& e) {
+            failure("send", e.what());
+        }
     }
 
     void handle(EndItem&) {

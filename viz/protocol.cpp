@@ -203,6 +203,65 @@ std::string insight(std::string_view session, const insights::Insight& in) {
     });
 }
 
+namespace {
+
+// Scores travel with 4 decimals (they are shares and nats); not finite: null.
+void score(JsonWriter& w, double v) {
+    if (std::isfinite(v)) w.Double(std::round(v * 1e4) / 1e4);
+    else w.Null();
+}
+
+template <typename V>
+void scores(JsonWriter& w, const char* key, const std::vector<V>& values) {
+    w.Key(key);
+    w.StartArray();
+    for (V v : values) score(w, (double)v);
+    w.EndArray();
+}
+
+}  // namespace
+
+void write_probe_scores(JsonWriter& w, const insights::ProbeScores& s) {
+    w.Key("heads");
+    w.StartObject();
+    scores(w, "entropy", s.entropy);
+    scores(w, "prev_token", s.prev_token);
+    scores(w, "first_token", s.first_token);
+    scores(w, "induction", s.induction);
+    w.EndObject();
+    w.Key("mlp");
+    w.StartObject();
+    scores(w, "dead", s.dead);
+    scores(w, "saturated", s.saturated);
+    w.EndObject();
+    w.Key("loss");
+    w.StartObject();
+    w.Key("text"); score(w, s.loss_text);
+    w.Key("early"); score(w, s.loss_early);
+    w.Key("late"); score(w, s.loss_late);
+    w.Key("in_context_gain"); score(w, s.in_context_gain);
+    w.Key("repeat_first"); score(w, s.repeat_first);
+    w.Key("repeat_second"); score(w, s.repeat_second);
+    w.EndObject();
+}
+
+std::string probe(std::string_view session, const insights::ProbeScores& s, size_t record_bytes) {
+    return object([&](JsonWriter& w) {
+        string(w, "type", "probe");
+        string(w, "session", session);
+        w.Key("step"); w.Int(s.step);
+        w.Key("bytes"); w.Uint64(record_bytes);
+        w.Key("ms"); score(w, s.ms);
+        w.Key("B"); w.Int(s.B);
+        w.Key("T"); w.Int(s.T);
+        w.Key("L"); w.Int(s.L);
+        w.Key("NH"); w.Int(s.NH);
+        w.Key("units"); w.Int(s.units);
+        w.Key("R"); w.Int(s.R);
+        write_probe_scores(w, s);
+    });
+}
+
 std::string pong() {
     return object([](JsonWriter& w) { string(w, "type", "pong"); });
 }

@@ -12,6 +12,7 @@
 
 #include "trainer/observer.h"
 #include "viz/insights/insight.h"
+#include "viz/insights/probe_analysis.h"
 
 namespace nanogpt::viz::protocol {
 
@@ -62,6 +63,14 @@ std::string frame_notice(std::string_view session, int step, size_t bytes, int64
 std::string insight(std::string_view session, const insights::Insight& in);
 const char* insight_kind_name(insights::Kind kind);
 const char* severity_name(insights::Severity s);
+
+// After each probe (docs/protocol.md, Probe): {"type":"probe","session","step","bytes" (the
+// record's size),"ms","B","T","L","NH","units","R", then write_probe_scores' members}.
+std::string probe(std::string_view session, const insights::ProbeScores& s, size_t record_bytes);
+// "heads" {entropy, prev_token, first_token, induction: [L*NH]}, "mlp" {dead, saturated: [L]},
+// "loss" {text, early, late, in_context_gain, repeat_first, repeat_second}, into an object the
+// caller opened (the probe message; the record's meta.probe.scores).
+void write_probe_scores(JsonWriter& w, const insights::ProbeScores& s);
 
 // Replies to client messages.
 std::string pong();

@@ -1,5 +1,5 @@
-// hub_fake_history.h: a HistorySource with one session ("s1") and one frame (step 5), for the
-// hub's REST tests. Session "boom" throws, to test that the hub survives a failing source.
+// hub_fake_history.h: a HistorySource with one session ("s1"), one frame (step 5) and one probe
+// record (step 10), for the hub's REST tests. Session "boom" throws, to test that the hub survives a failing source.
 #pragma once
 #include <optional>
 #include <stdexcept>
@@ -17,6 +17,9 @@ public:
     static constexpr const char* kEvents = R"({"session":"s1","events":[{"kind":"start"}]})";
     static constexpr const char* kFrames = R"({"session":"s1","frames":[{"step":5,"bytes":256,"annotated":false}]})";
     static constexpr int kFrameStep = 5;
+    static constexpr const char* kProbes = R"({"session":"s1","probes":[{"type":"probe","step":10}]})";
+    static constexpr int kProbeStep = 10;
+    static std::string probe_bytes() { return std::string("NGVF\0probe", 10); }
 
     // Every byte value, NULs included: the body must arrive byte for byte.
     static std::string frame_bytes() {
@@ -33,6 +36,12 @@ public:
     std::optional<std::string> frame(const std::string& s, int step) const override {
         if (!known(s, "") || step != kFrameStep) return std::nullopt;
         return frame_bytes();
+    }
+
+    std::optional<std::string> probe_index_json(const std::string& s) const override { return known(s, kProbes); }
+    std::optional<std::string> probe(const std::string& s, int step) const override {
+        if (!known(s, "") || step != kProbeStep) return std::nullopt;
+        return probe_bytes();
     }
 
 private:

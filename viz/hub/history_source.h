@@ -22,6 +22,10 @@ public:
     virtual std::optional<std::string> frame_index_json(const std::string& session) const = 0;
     // GET /api/sessions/<id>/frames/<step> -> the binary frame (docs/protocol.md), exact step
     virtual std::optional<std::string> frame(const std::string& session, int step) const = 0;
+    // GET /api/sessions/<id>/probes -> {"session":..,"probes":[{probe message}, ...]}
+    virtual std::optional<std::string> probe_index_json(const std::string& session) const = 0;
+    // GET /api/sessions/<id>/probes/<step> -> the probe record (an NGVF frame with meta.probe)
+    virtual std::optional<std::string> probe(const std::string& session, int step) const = 0;
 };
 
 }  // namespace nanogpt::viz::hub

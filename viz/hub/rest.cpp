@@ -65,13 +65,16 @@ HubReply serve_api(const HistorySource& history, std::string_view path) {
         if (seg[3] == "metrics") return from_optional(history.metrics_json(id), id);
         if (seg[3] == "events") return from_optional(history.events_json(id), id);
         if (seg[3] == "frames") return from_optional(history.frame_index_json(id), id);
+        if (seg[3] == "probes") return from_optional(history.probe_index_json(id), id);
     }
-    if (seg.size() == 5 && seg[3] == "frames") {
+    if (seg.size() == 5 && (seg[3] == "frames" || seg[3] == "probes")) {
+        const bool probe = seg[3] == "probes";
         const std::optional<int> step = parse_step(seg[4]);
         if (!step) return json_error(400, "bad step number (a non-negative integer)");
-        std::optional<std::string> bytes = history.frame(id, *step);
+        std::optional<std::string> bytes = probe ? history.probe(id, *step) : history.frame(id, *step);
         if (!bytes) {
-            return json_error(404, "no frame at step " + std::to_string(*step) + " in session " + id);
+            return json_error(404, std::string(probe ? "no probe" : "no frame") + " at step " +
+                                       std::to_string(*step) + " in session " + id);
         }
         HubReply reply;
         reply.content_type = "application/octet-stream";

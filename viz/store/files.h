@@ -18,6 +18,8 @@ constexpr const char* kMetricsFile = "metrics.jsonl";
 constexpr const char* kEventsFile = "events.jsonl";
 constexpr const char* kAnnotatedFile = "annotated.json";
 constexpr const char* kFramesDir = "frames";
+constexpr const char* kProbesDir = "probes";         // probes/<step>.bin: probe records (same names as frames)
+constexpr const char* kProbesFile = "probes.jsonl";  // one probe message per line, after its record
 
 // "000001234.bin": zero-padded so a plain directory listing sorts by step.
 std::string frame_file_name(int step);
@@ -29,7 +31,8 @@ struct FrameFile {
     uint64_t bytes;
     std::string path;
 };
-// Every complete frame in frames_dir, sorted by step; empty when the directory is missing.
+// Every complete frame in frames_dir (or probe record in probes/), sorted by step; empty when
+// the directory is missing.
 std::vector<FrameFile> list_frames(const std::string& frames_dir);
 
 // Calls fn with each line of a JSONL file that parses as a JSON object (and its raw text).

@@ -190,11 +190,29 @@ std::optional<std::string> RunStoreReader::frame_index_json(const std::string& s
     return std::string(sb.GetString());
 }
 
-std::optional<std::string> RunStoreReader::frame(const std::string& session, int step) const {
+namespace {
+
+// runs/<session>/<folder>/<step>.bin, or nullopt when the session or the file is missing.
+std::optional<std::string> step_file(const std::string& runs_dir, const std::string& session, const char* folder,
+                                     int step) {
     if (!valid_session_id(session) || step < 0) return std::nullopt;
-    const std::string dir = join_path(runs_dir_, session);
+    const std::string dir = join_path(runs_dir, session);
     if (!file_exists(join_path(dir, store::kRunFile))) return std::nullopt;  // not a session
-    return read_if_present(join_path(join_path(dir, store::kFramesDir), store::frame_file_name(step)));
+    return read_if_present(join_path(join_path(dir, folder), store::frame_file_name(step)));
+}
+
+}  // namespace
+
+std::optional<std::string> RunStoreReader::frame(const std::string& session, int step) const {
+    return step_file(runs_dir_, session, store::kFramesDir, step);
+}
+
+std::optional<std::string> RunStoreReader::probe_index_json(const std::string& session) const {
+    return jsonl_document(runs_dir_, session, store::kProbesFile, "probes");
+}
+
+std::optional<std::string> RunStoreReader::probe(const std::string& session, int step) const {
+    return step_file(runs_dir_, session, store::kProbesDir, step);
 }
 
 }  // namespace nanogpt::viz::store

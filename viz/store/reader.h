@@ -18,6 +18,8 @@ public:
     std::optional<std::string> events_json(const std::string& session) const override;
     std::optional<std::string> frame_index_json(const std::string& session) const override;
     std::optional<std::string> frame(const std::string& session, int step) const override;
+    std::optional<std::string> probe_index_json(const std::string& session) const override;
+    std::optional<std::string> probe(const std::string& session, int step) const override;
 
 private:
     std::string runs_dir_, live_session_;

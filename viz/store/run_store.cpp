@@ -140,6 +140,18 @@ void RunStore::write_frame(int step, const std::string& bytes) {
     prune_locked();
 }
 
+void RunStore::write_probe(int step, const std::string& json_line, const std::string& bytes) {
+    if (step < 0) throw Error("probe step must not be negative, got " + std::to_string(step));
+    std::lock_guard lock(mu_);
+    const std::string probes_dir = join_path(dir_, store::kProbesDir);
+    std::error_code ec;
+    fs::create_directories(probes_dir, ec);
+    if (ec) throw Error("cannot create '" + probes_dir + "': " + ec.message(), "is the disk full?");
+    write_file_atomic(join_path(probes_dir, store::frame_file_name(step)), bytes.data(), bytes.size());
+    if (!probes_) probes_.reset(open_for_append(join_path(dir_, store::kProbesFile)));
+    append_line_locked(probes_.get(), join_path(dir_, store::kProbesFile), json_line);
+}
+
 void RunStore::prune_locked() {
     if (frame_total_ <= history_bytes_) return;  // the usual case: nothing to look at
     const std::string frames_dir = join_path(dir_, store::kFramesDir);

@@ -7,6 +7,9 @@
 //   frames/<step>.bin  one encoded frame each (viz/frame.h), written to a temp file and renamed,
 //                   so a kill -9 loses at most the frame being written
 //   annotated.json  steps whose frames must survive pruning (written atomically)
+//   probes/<step>.bin  one probe record each (viz/insights/probe_record.h), written like frames
+//   probes.jsonl    one probe message per line, appended once its record is on disk
+// Probe records are not pruned (one per evaluation; their size is in docs/formats.md).
 // Pruning: when the frames exceed the history budget, older frames are thinned (every other
 // one among the thinnable, oldest first); the first, the last, the 16 most recent and
 // annotated frames always stay.
@@ -32,6 +35,8 @@ public:
     void append_metrics(const std::string& json_line);
     void append_event(const std::string& json_line);
     void write_frame(int step, const std::string& bytes);
+    // The probe record of `step` (probes/<step>.bin), then its message (a line of probes.jsonl).
+    void write_probe(int step, const std::string& json_line, const std::string& bytes);
     void annotate(int step);            // keep this step's frame through pruning
     void finish(const std::string& status);  // "finished" | "stopped" | "failed": updates run.json
     uint64_t frame_bytes() const;
@@ -48,6 +53,7 @@ private:
     mutable std::mutex mu_;
     std::string run_json_;                 // as last written; finish() adds to it
     File metrics_, events_;                // open for appending
+    File probes_;                          // probes.jsonl, opened at the first probe
     std::map<int, uint64_t> frame_sizes_;  // step -> bytes of every frame on disk
     uint64_t frame_total_ = 0;
     std::set<int> annotated_;
