@@ -3,14 +3,18 @@
 // at interval 1, a loopback WebSocket client connected and reading. Prints one table:
 // step time and its ratio to viz-off, time on the training thread per sample (gather), the
 // viz thread's projection + encoding per frame, frame bytes, and delivery latency from frame
-// ready to the client (p50/p99).
+// ready to the client (p50/p99). With --probe-interval K a fourth mode adds the probe every K
+// steps (as at evaluations every K steps: trainer/probe.h), timed within the step; compare it
+// by the mean step time, which the probe's steps move and the median hides.
 // Usage: bench_viz_overhead [--shape char-small|gpt2-124m] [--B 12] [--T 64] [--steps 40] [--rounds 3]
+//        [--probe-interval 0]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <numeric>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,9 +27,11 @@
 
 #include "bench/bench_args.h"
 #include "common/counter_rng.h"
+#include "data/shard.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "trainer/gpt2.h"
 #include "trainer/optimizer.h"
+#include "trainer/probe.h"
 #include "trainer/model_desc.h"
 #include "viz/dashboard.h"
 
@@ -106,7 +112,7 @@ struct Result {
 
 // Runs `steps` training steps with the given viz interval (0: no observer).
 void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
-              int round, Result& r) {
+              int round, Result& r, int probe_interval = 0, const TokenDataset* val = nullptr) {
     std::unique_ptr<viz::Dashboard> obs;
     std::unique_ptr<Client> client;
     std::string runs = (std::filesystem::temp_directory_path() / "nanogpt-bench-runs").string();
@@ -116,7 +122,10 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         o.port = 0;
         o.runs_dir = runs;
         obs = viz::make_dashboard(o);
-        obs->run_started(describe_model(model, nullptr, nullptr), RunInfo{});
+        RunInfo info;
+        info.batch_size = B;
+        info.block_size = T;
+        obs->run_started(describe_model(model, nullptr, nullptr), info);
         client = std::make_unique<Client>(obs->port());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the client connect
         r.frame_bytes = obs->frame_bytes();
@@ -128,6 +137,10 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
     for (int s = 0; s < steps; s++) {
         bench::random_batch(B, T, model.config().vocab_size, x, y, round * 1000 + s, round * 1000 + s + 7);
         auto t0 = Clock::now();
+        // An evaluation's probe before the step, at steps 2, 2 + K, ... (the first two steps of
+        // each run are not counted).
+        if (probe_interval > 0 && s >= 2 && (s - 2) % probe_interval == 0)
+            if (ProbeRequest* req = obs->probe_due(s)) obs->probe_ready(run_probe(model, *val, T, *req));
         model.zero_grad();
         model.forward(x.data(), y.data(), B, T, po);
         model.backward();
@@ -164,8 +177,9 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
 
 static int run(int argc, char** argv) {
     bench::Args args("bench_viz_overhead [--shape char-small|gpt2-124m|tiny] [--B 12] [--T 64] [--steps 40] "
-                     "[--rounds 3]",
-                     {{"shape", "char-small"}, {"B", "12"}, {"T", "64"}, {"steps", "40"}, {"rounds", "3"}});
+                     "[--rounds 3] [--probe-interval 0]",
+                     {{"shape", "char-small"}, {"B", "12"}, {"T", "64"}, {"steps", "40"}, {"rounds", "3"},
+                      {"probe-interval", "0"}});
     args.parse(argc, argv);
     const ModelConfig mc = bench::shape_arg(args, "shape");
     const std::string shape = args.str("shape");
@@ -175,12 +189,20 @@ static int run(int argc, char** argv) {
     GPT2 model(be, mc);
     model.init_random(1);
     AdamW opt(model, AdamWSettings{});
-    const int modes[3] = {0, 10, 1};
-    Result results[3];
+    const int probe_interval = args.non_negative("probe-interval");
+    // The probe's validation rows: a split of random tokens.
+    const std::string val_path = (std::filesystem::temp_directory_path() / "nanogpt-bench-viz-val.bin").string();
+    std::vector<uint16_t> val_tokens(100000);
+    for (size_t i = 0; i < val_tokens.size(); i++) val_tokens[i] = (uint16_t)(rng_at(9, i) % mc.vocab_size);
+    write_shard(val_path, val_tokens);
+    const TokenDataset val(val_path);
+    const int modes[4] = {0, 10, 1, 10};
+    const int num_modes = probe_interval > 0 ? 4 : 3;
+    Result results[4];
     for (int round = 0; round < rounds; round++)
-        for (int m = 0; m < 3; m++) {
+        for (int m = 0; m < num_modes; m++) {
             Result r;
-            run_mode(model, opt, modes[m], B, T, steps, round, r);
+            run_mode(model, opt, modes[m], B, T, steps, round, r, m == 3 ? probe_interval : 0, &val);
             // drop the first two steps of each run (warm-up, client connecting)
             results[m].step_ms.insert(results[m].step_ms.end(), r.step_ms.begin() + std::min(2, steps), r.step_ms.end());
             results[m].gather_ms.insert(results[m].gather_ms.end(), r.gather_ms.begin(), r.gather_ms.end());
@@ -191,21 +213,28 @@ static int run(int argc, char** argv) {
             results[m].frame_bytes = r.frame_bytes;
         }
     std::printf("shape %s, B=%d T=%d, %d steps x %d rounds per mode\n", shape.c_str(), B, T, steps, rounds);
-    std::printf("| mode | ms/step (median) | vs viz-off | gather on training thread (median ms) | "
-                "projection+encoding per frame (mean ms, viz thread) | frame bytes | frames (skipped) | "
-                "delivery p50 / p99 ms (frames received) |\n");
-    std::printf("|---|---|---|---|---|---|---|---|\n");
+    std::filesystem::remove(val_path);
+    std::printf("| mode | ms/step (median) | vs viz-off | ms/step (mean) | mean vs viz-off | gather on training "
+                "thread (median ms) | projection+encoding per frame (mean ms, viz thread) | frame bytes | "
+                "frames (skipped) | delivery p50 / p99 ms (frames received) |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
     double off = percentile(results[0].step_ms, 0.5);
-    const char* names[3] = {"--viz-off", "viz interval 10 (default)", "viz interval 1"};
-    for (int m = 0; m < 3; m++) {
+    auto mean = [](const std::vector<double>& v) {
+        return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+    };
+    const double off_mean = mean(results[0].step_ms);
+    const std::string probed = "viz interval 10 + probe every " + std::to_string(probe_interval) + " steps";
+    const char* names[4] = {"--viz-off", "viz interval 10 (default)", "viz interval 1", probed.c_str()};
+    for (int m = 0; m < num_modes; m++) {
         const Result& r = results[m];
         double med = percentile(r.step_ms, 0.5);
         if (m == 0) {
-            std::printf("| %s | %.2f | 1.000 | - | - | - | - | - |\n", names[m], med);
+            std::printf("| %s | %.2f | 1.000 | %.2f | 1.000 | - | - | - | - | - |\n", names[m], med, off_mean);
             continue;
         }
-        std::printf("| %s | %.2f | %.3f | %.3f | %.2f | %zu | %llu (%llu) | %.2f / %.2f (%zu) |\n", names[m],
-                    med, med / off, percentile(r.gather_ms, 0.5), r.frames ? r.build_ms / r.frames : 0.0,
+        std::printf("| %s | %.2f | %.3f | %.2f | %.3f | %.3f | %.2f | %zu | %llu (%llu) | %.2f / %.2f (%zu) |\n",
+                    names[m], med, med / off, mean(r.step_ms), mean(r.step_ms) / off_mean,
+                    percentile(r.gather_ms, 0.5), r.frames ? r.build_ms / r.frames : 0.0,
                     r.frame_bytes, (unsigned long long)r.frames, (unsigned long long)r.skipped,
                     percentile(r.latency_ms, 0.5), percentile(r.latency_ms, 0.99), r.latency_ms.size());
     }

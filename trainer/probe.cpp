@@ -1,6 +1,7 @@
 // probe.cpp: one probe forward pass and its copies (contract in probe.h).
 #include "trainer/probe.h"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -24,9 +25,10 @@ void check_request(const GPT2& model, const TokenDataset& val, int block_size, c
         refuse(std::to_string(r.tokens.size()) + " tokens for B*T=" + std::to_string(r.B * r.T));
     for (size_t i = (size_t)r.val_sequences * r.T; i < r.tokens.size(); i++)
         if (r.tokens[i] < 0 || r.tokens[i] >= cfg.vocab_size) refuse("token " + std::to_string(r.tokens[i]));
-    const size_t windows = val.size() > 0 ? (val.size() - 1) / (size_t)r.T : 0;
-    if (r.val_sequences > 0 && windows < (size_t)r.val_sequences)
-        refuse("the validation split has " + std::to_string(val.size()) + " tokens");
+    const size_t needed = (size_t)(r.val_sequences + 1) / 2 * (r.T + r.T / 2) + 1;
+    if (r.val_sequences > 0 && val.size() < needed)
+        refuse("the validation split has " + std::to_string(val.size()) + " tokens, the probe needs " +
+               std::to_string(needed));
 }
 
 }  // namespace
@@ -45,12 +47,17 @@ ProbeResult run_probe(GPT2& model, const TokenDataset& val, int block_size, cons
     res.val_sequences = request.val_sequences;
     res.tokens = request.tokens;
 
-    // The validation rows: evenly spaced windows, fixed by the split alone.
-    const size_t windows = val.size() > 0 ? (val.size() - 1) / (size_t)T : 0;
+    // The validation rows, fixed by the split alone: pairs of windows spread evenly over it,
+    // the second of a pair T/2 tokens after the first (probe.h says why).
+    const size_t pairs = ((size_t)request.val_sequences + 1) / 2;
+    const size_t stride = (val.size() - 1 - T - T / 2) / std::max<size_t>(pairs, 1);
     std::vector<int> x, y;
     for (int r = 0; r < request.val_sequences; r++) {
-        val.sequential_batch((size_t)r * (windows / (size_t)request.val_sequences), 1, T, x, y);
-        std::copy(x.begin(), x.end(), res.tokens.begin() + (size_t)r * T);
+        const size_t start = (size_t)r / 2 * stride + (size_t)(r % 2) * (T / 2);
+        for (int t = 0; t < T; t++) {
+            val.sequential_batch(start + t, 1, 1, x, y);  // window i of length 1: token i
+            res.tokens[(size_t)r * T + t] = x[0];
+        }
     }
     // Targets: the next token of the row; the last column has none (its loss is set to 0).
     std::vector<int> targets(res.tokens.size());

@@ -15,11 +15,14 @@
 
 namespace nanogpt {
 
-// Row r < request.val_sequences is the r-th of val_sequences evenly spaced windows of T tokens
-// of the validation split (window i = tokens [i*T, i*T + T)): the same at every call. The other
-// rows are the request's own. Throws nanogpt::Error when the request does not fit the model
-// (T beyond maxT or block_size, B*T tokens missing, a token outside the vocabulary) or the
-// validation split is shorter than val_sequences windows.
+// The rows r < request.val_sequences come from the validation split, the same at every call:
+// pairs of windows of T tokens, pair k at offset k * stride (the pairs spread evenly over the
+// split), row 2k+1 starting T/2 tokens after row 2k. So the second half of row 2k is the first
+// half of row 2k+1: the same tokens read once with a long context and once with a short one,
+// which measures what the model gains from context without the noise of different text. The
+// other rows are the request's own. Throws nanogpt::Error when the request does not fit the
+// model (T beyond maxT or block_size, B*T tokens missing, a token outside the vocabulary) or
+// the validation split is too short for the pairs.
 ProbeResult run_probe(GPT2& model, const TokenDataset& val, int block_size, const ProbeRequest& request);
 
 }  // namespace nanogpt

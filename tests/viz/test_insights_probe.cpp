@@ -103,10 +103,10 @@ ModelDesc hand_desc() {
     return d;
 }
 
-RunInfo run_with_block(int block) {
+RunInfo run_with_block(int block, int batch = 4) {
     RunInfo r;
     r.block_size = block;
-    r.batch_size = 4;
+    r.batch_size = batch;
     return r;
 }
 
@@ -173,7 +173,7 @@ TEST(ProbeScores, HandBuiltPreviousTokenHeadIsFoundAndTheOthersAreNot) {
     for (int h : {0, 2, 3}) EXPECT_LT(s.entropy[h], 0.1f) << "head " << h << " looks at one position";
     // The repeated row: none of these heads is an induction head (they look at t-1, t, 0, not
     // at t-R+1); the uniform one puts 1/(t+1) there.
-    ASSERT_EQ(s.repeat_row, 2);
+    ASSERT_EQ(s.repeat_row, 3) << "batch 4 x block 16: 3 validation rows, then the repeat row";
     ASSERT_EQ(s.R, kT / 2);
     for (int h : {0, 2, 3}) EXPECT_LT(s.induction[h], 0.05f) << "head " << h;
     double uniform_induction = 0;
@@ -215,18 +215,20 @@ TEST(ProbeAnalysisTest, HandBuiltModelRaisesPreviousTokenHeadForHeadZeroOnly) {
 TEST(ProbeTrainer, ValidationRowsAreFixedWindowsAndTheWatchersRowsAreKept) {
     HandProbe p;
     const ProbeResult& r = p.result;
-    ASSERT_EQ(r.B, 3);
+    ASSERT_EQ(r.B, 4);
     ASSERT_EQ(r.T, kT);
-    EXPECT_EQ(r.val_sequences, 2);
-    // 200 tokens: 12 windows of 16 (+1 for the last target); rows 0 and 1 are windows 0 and 6.
+    EXPECT_EQ(r.val_sequences, 3);
+    // 200 tokens (token i = i % 8): two pairs, stride (200 - 1 - 16 - 8) / 2 = 87; rows 0 and 1
+    // at 0 and 8 (T/2 later), row 2 at 87.
     for (int t = 0; t < kT; t++) {
         EXPECT_EQ(r.tokens[t], t % kV);
-        EXPECT_EQ(r.tokens[kT + t], (6 * kT + t) % kV);
-        EXPECT_EQ(r.tokens[2 * kT + t], p.request.tokens[2 * kT + t]);
+        EXPECT_EQ(r.tokens[kT + t], (8 + t) % kV);
+        EXPECT_EQ(r.tokens[2 * kT + t], (87 + t) % kV);
+        EXPECT_EQ(r.tokens[3 * kT + t], p.request.tokens[3 * kT + t]);
     }
-    EXPECT_EQ(r.att.size(), (size_t)1 * 3 * kNH * kT * kT);
-    EXPECT_EQ(r.fc_pre.size(), (size_t)1 * 3 * kT * 4 * kC);
-    for (int b = 0; b < 3; b++) EXPECT_EQ(r.losses[(size_t)b * kT + kT - 1], 0.0f);
+    EXPECT_EQ(r.att.size(), (size_t)1 * 4 * kNH * kT * kT);
+    EXPECT_EQ(r.fc_pre.size(), (size_t)1 * 4 * kT * 4 * kC);
+    for (int b = 0; b < 4; b++) EXPECT_EQ(r.losses[(size_t)b * kT + kT - 1], 0.0f);
     EXPECT_GT(r.ms, 0.0);
 }
 
@@ -329,6 +331,29 @@ TEST(ProbeScores, InductionHeadOnAConstructedRepeatRow) {
     EXPECT_DOUBLE_EQ(c.evidence(ind[0], "repeat_second"), 0.25);
 }
 
+TEST(ProbeScores, InContextGainComparesTheSameTokensWithShortAndLongContext) {
+    // Two validation rows, the second starting T/2 = 16 tokens after the first; the tokens at
+    // positions [4, 8) of row 1 are those at [20, 24) of row 0.
+    const int T = 32;
+    ProbeResult r = constructed_result(0, T, [](int, int) { return 1.0f; });
+    for (int t = 0; t < T; t++) {
+        r.tokens[t] = t;
+        r.tokens[T + t] = t + 16;
+    }
+    for (int j = 4; j < 8; j++) {
+        r.losses[T + j] = 2.0f;     // short context
+        r.losses[16 + j] = 1.5f;    // the same tokens, 16 more tokens of context
+    }
+    ProbeScores s = score_probe(r);
+    EXPECT_FLOAT_EQ(s.loss_early, 2.0f);
+    EXPECT_FLOAT_EQ(s.loss_late, 1.5f);
+    EXPECT_FLOAT_EQ(s.in_context_gain, 0.5f);
+    // Rows that do not overlap as the trainer's pairs do: no gain is claimed.
+    r.tokens[T + 3] = 99;
+    s = score_probe(r);
+    EXPECT_TRUE(std::isnan(s.in_context_gain));
+}
+
 TEST(ProbeAnalysisTest, DeadAndSaturatedUnitsAreCountedOverAWindowOfProbes) {
     // 128 validation tokens per probe. Unit 0 never fires (dead), unit 1 always (saturated);
     // unit 2 fires on 1 token in the first probe only (1/384 over the window: dead); unit 3
@@ -387,15 +412,20 @@ TEST(ProbeRequestTest, RowsAndLengthFollowTheModel) {
     m.V = 65;
     m.maxT = 64;
     for (int i = 64; i >= 0; i--) m.tokens_by_frequency.push_back(i);
+    EXPECT_EQ(probe_val_rows(12, 64, 64), 8);  // the demo run: 8 of the 11 that would fit
+    EXPECT_EQ(probe_val_rows(4, 16, 16), 3);
+    EXPECT_EQ(probe_val_rows(1, 64, 64), 1);    // B*T then exceeds a batch by one row
+    EXPECT_EQ(probe_val_rows(0, 0, 64), 2);
+
     ProbeRequest a, b;
-    ASSERT_TRUE(make_probe_request(m, run_with_block(64), 100, a));
-    ASSERT_TRUE(make_probe_request(m, run_with_block(64), 2000, b));
-    EXPECT_EQ(a.B, 3);
+    ASSERT_TRUE(make_probe_request(m, run_with_block(64, 12), 100, a));
+    ASSERT_TRUE(make_probe_request(m, run_with_block(64, 12), 2000, b));
+    EXPECT_EQ(a.B, 9);
     EXPECT_EQ(a.T, 64);
-    EXPECT_EQ(a.val_sequences, 2);
+    EXPECT_EQ(a.val_sequences, 8);
     EXPECT_EQ(a.step, 100);
     EXPECT_EQ(a.tokens, b.tokens) << "the same rows at every probe";
-    const int* row = a.tokens.data() + 2 * 64;
+    const int* row = a.tokens.data() + 8 * 64;
     EXPECT_EQ(repeat_period(row, 64), 32);
     std::vector<int> half(row, row + 32);
     std::sort(half.begin(), half.end());
@@ -480,9 +510,9 @@ TEST(ProbeTrainer, TrainingWithProbesEqualsTrainingWithoutToTheBit) {
     expect_same_training(dir / "off", dir / "on");
     ASSERT_EQ(asker.results.size(), 5u) << "evaluations at 0, 2, 4, 6, 8";
     for (const ProbeResult& r : asker.results) {
-        EXPECT_EQ(r.B, 3);
+        EXPECT_EQ(r.B, 4);
         EXPECT_EQ(r.T, 16);
-        EXPECT_EQ(r.att.size(), (size_t)2 * 3 * 2 * 16 * 16);
+        EXPECT_EQ(r.att.size(), (size_t)2 * 4 * 2 * 16 * 16);
     }
     EXPECT_EQ(asker.results[0].tokens, asker.results[4].tokens);
     EXPECT_NE(asker.results[0].att, asker.results[4].att) << "the model changed between the probes";

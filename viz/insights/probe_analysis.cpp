@@ -22,7 +22,7 @@ constexpr float kNaN = NAN;
 constexpr uint64_t kRepeatSeed = 0x70726F6265ull;  // "probe": the repeated row is fixed for all runs
 constexpr int kRepeatPool = 2048;                  // drawn from the most frequent tokens
 
-size_t att_bytes(int heads, int T) { return (size_t)heads * kProbeValRows * T * (T + 1) / 2; }
+size_t att_bytes(int heads, int T) { return (size_t)heads * kProbeShownRows * T * (T + 1) / 2; }
 
 // Mean of f over [lo, hi) of values[row*T + t]; NaN when the range is empty.
 template <typename F>
@@ -43,15 +43,22 @@ int probe_length(int heads, int block_size) {
     return 16;  // the record then shows a subset of the layers (probe_record.h)
 }
 
+int probe_val_rows(int batch_size, int block_size, int T) {
+    if (batch_size <= 0 || block_size <= 0 || T <= 0) return 2;
+    const long long fit = (long long)batch_size * block_size / T - 1;
+    return (int)std::clamp<long long>(fit, 1, kProbeMaxValRows);
+}
+
 bool make_probe_request(const ModelDesc& model, const RunInfo& run, int step, ProbeRequest& request) {
     const int block = run.block_size > 0 ? std::min(run.block_size, model.maxT) : model.maxT;
     const int T = probe_length(model.L * model.NH, block);
     if (T == 0 || model.V < 2) return false;
     request.step = step;
-    request.B = kProbeRows;
+    const int val_rows = probe_val_rows(run.batch_size, block, T);
+    request.B = val_rows + 1;
     request.T = T;
-    request.val_sequences = kProbeValRows;
-    request.tokens.assign((size_t)kProbeRows * T, 0);
+    request.val_sequences = val_rows;
+    request.tokens.assign((size_t)request.B * T, 0);
     // The repeated row: R distinct tokens (a partial Fisher-Yates shuffle of the pool with
     // counter-based draws), then the same R again.
     std::vector<int> pool;
@@ -62,7 +69,7 @@ bool make_probe_request(const ModelDesc& model, const RunInfo& run, int step, Pr
         std::iota(pool.begin(), pool.end(), 0);
     }
     const int R = T / 2;
-    int* row = request.tokens.data() + (size_t)kProbeValRows * T;
+    int* row = request.tokens.data() + (size_t)val_rows * T;
     for (int i = 0; i < R; i++) {
         const size_t pick = i + rng_at(kRepeatSeed, (uint64_t)i) % (uint64_t)(pool.size() - i);
         std::swap(pool[i], pool[pick]);
@@ -162,8 +169,23 @@ ProbeScores score_probe(const ProbeResult& p) {
         });
     };
     s.loss_text = val_loss_at(0, p.T - 1);
-    s.loss_early = val_loss_at(p.T / 8, std::max(p.T / 4, p.T / 8 + 1));
-    s.loss_late = val_loss_at(3 * p.T / 4, p.T - 1);
+    // In-context gain on the same tokens: in a pair of rows whose second starts T/2 later
+    // (trainer/probe.h; checked on the tokens), positions j in [T/8, T/4) of the second row
+    // hold the tokens of positions T/2 + j of the first: read with a short and a long context.
+    const int half = p.T / 2, lo = p.T / 8, hi = std::max(p.T / 4, lo + 1);
+    double early = 0, late = 0;
+    int n = 0;
+    for (int b = 0; b + 1 < s.val_rows; b += 2) {
+        const int* first = p.tokens.data() + b * T;
+        const int* second = first + T;
+        if (!std::equal(second, second + (p.T - half), first + half)) continue;
+        for (int j = lo; j < hi && half + j < p.T - 1; j++, n++) {
+            early += p.losses[(b + 1) * T + j];
+            late += p.losses[b * T + half + j];
+        }
+    }
+    s.loss_early = n ? (float)(early / n) : kNaN;
+    s.loss_late = n ? (float)(late / n) : kNaN;
     s.in_context_gain = s.loss_early - s.loss_late;
     s.repeat_first = s.repeat_second = kNaN;
     if (s.repeat_row >= 0) {
@@ -227,8 +249,12 @@ struct ProbeAnalysis::State {
         out.close_span(it->second);
         open.erase(it);
     }
-    bool is_open(Kind kind, const std::string& subject) const {
-        return open.count(std::make_pair(kind, subject)) > 0;
+    // Hysteresis: a closed span of (kind, subject) opens when `start` holds, an open one stays
+    // while `stay` holds; otherwise it is closed. True while the span holds.
+    bool holds(Kind kind, const std::string& subject, bool start, bool stay) {
+        const bool on = open.count(std::make_pair(kind, subject)) ? stay : start;
+        if (!on) release(kind, subject);
+        return on;
     }
 
     Insight base(Kind kind, const ProbeScores& s, std::string subject, Severity severity) const {
@@ -244,8 +270,7 @@ struct ProbeAnalysis::State {
         const int i = l * s.NH + h;
         const std::string subject = "head:" + head_name(l, h);
         const float x = s.prev_token[i];
-        const bool on = is_open(Kind::PreviousTokenHead, subject) ? x >= th.prev_token_off : x > th.prev_token_on;
-        if (!on) return release(Kind::PreviousTokenHead, subject);
+        if (!holds(Kind::PreviousTokenHead, subject, x > th.prev_token_on, x >= th.prev_token_off)) return;
         Insight in = base(Kind::PreviousTokenHead, s, subject, Severity::Info);
         in.title = "Head " + head_name(l, h) + " reads the previous token";
         in.evidence = {{"layer", l}, {"head", h}, {"prev_token", x}, {"entropy", s.entropy[i]},
@@ -267,10 +292,8 @@ struct ProbeAnalysis::State {
     void induction(const ProbeScores& s, int l, int h) {
         const int i = l * s.NH + h;
         const std::string subject = "head:" + head_name(l, h);
-        const float x = s.induction[i];
-        const bool on = std::isfinite(x) &&
-                        (is_open(Kind::InductionHead, subject) ? x >= th.induction_off : x > th.induction_on);
-        if (!on) return release(Kind::InductionHead, subject);
+        const float x = s.induction[i];  // NaN without a repeat row: neither holds
+        if (!holds(Kind::InductionHead, subject, x > th.induction_on, x >= th.induction_off)) return;
         Insight in = base(Kind::InductionHead, s, subject, Severity::Notice);
         in.title = "Head " + head_name(l, h) + " is an induction head";
         in.evidence = {{"layer", l}, {"head", h}, {"induction", x}, {"threshold", th.induction_on},
@@ -299,9 +322,8 @@ struct ProbeAnalysis::State {
         const int i = l * s.NH + h;
         const std::string subject = "head:" + head_name(l, h);
         const float e = s.entropy[i];
-        const bool on = is_open(Kind::AttentionCollapse, subject) ? e <= 1.5f * th.collapse_entropy
-                                                                   : e < th.collapse_entropy;
-        if (!on) return release(Kind::AttentionCollapse, subject);
+        if (!holds(Kind::AttentionCollapse, subject, e < th.collapse_entropy, e <= 1.5f * th.collapse_entropy))
+            return;
         const float prev = s.prev_token[i], first = s.first_token[i];
         const bool positional = prev > 0.8f || first > 0.8f;
         Insight in = base(Kind::AttentionCollapse, s, subject, positional ? Severity::Notice : Severity::Warning);
@@ -360,7 +382,8 @@ struct ProbeAnalysis::State {
     void dead_units(const ProbeScores& s, int l, int dead, int saturated) {
         const std::string subject = "fcw:" + std::to_string(l);
         const double fraction = (double)(dead + saturated) / s.units;
-        if (fraction < th.dead_layer_fraction) return release(Kind::DeadUnits, subject);
+        if (!holds(Kind::DeadUnits, subject, fraction >= th.dead_layer_fraction, fraction >= th.dead_layer_fraction))
+            return;
         Insight in = base(Kind::DeadUnits, s, subject, dead > saturated ? Severity::Warning : Severity::Notice);
         in.title = "Layer " + std::to_string(l) + ": " + std::to_string(dead) + " dead and " +
                    std::to_string(saturated) + " always-on MLP units";

@@ -13,18 +13,24 @@ namespace nanogpt::viz::insights {
 
 class Emitter;
 
-// The probe's rows: kValRows rows of validation text, then one random sequence of T/2 tokens
-// repeated twice (the induction test of Olsson et al. 2022).
-inline constexpr int kProbeValRows = 2;
-inline constexpr int kProbeRows = 3;
-// The attention patterns of every head on two rows must fit in this (int8, causal triangles
-// packed), leaving room in a 1 MiB message for the header and the MLP unit shares.
+// The probe's rows: up to kProbeMaxValRows rows of validation text (as many as fit in one
+// training batch beside the last row, so the probe never grows the model's activation
+// buffers), then one random sequence of T/2 tokens repeated twice (the induction test of
+// Olsson et al. 2022). The record shows two of them: the first text row and the repeat row.
+inline constexpr int kProbeMaxValRows = 8;
+inline constexpr int kProbeShownRows = 2;
+// The attention patterns of every head on the two shown rows must fit in this (int8, causal
+// triangles packed), leaving room in a 1 MiB message for the header and the MLP unit shares.
 inline constexpr size_t kProbeAttentionBudget = 768 * 1024;
 
 // The probe's length for a model of `heads` = L*NH heads and this block size: the largest of
 // 128, 64, 32, 16 at most block_size whose patterns fit kProbeAttentionBudget (block_size
 // itself, made even, below 16); 0 when no probe fits (block_size < 4).
 int probe_length(int heads, int block_size);
+
+// Validation rows for a probe of length T: batch_size * block_size / T - 1 (the probe's B*T
+// stays within a training batch), between 1 and kProbeMaxValRows; 2 when the batch is unknown.
+int probe_val_rows(int batch_size, int block_size, int T);
 
 // Fills `request` with the probe to run at `step` (an evaluation): B, T, the token rows the
 // watcher chooses (the repeated random sequence) and how many rows the trainer fills from the
@@ -60,8 +66,10 @@ struct ProbeScores {
     // (L, units): share of the validation tokens on which each unit is positive.
     std::vector<float> active_share;
     // Mean next-token losses (nats), NaN when a range is empty: the validation rows (last
-    // column excluded), their positions [T/8, T/4) and [3T/4, T-1), early - late; the repeat
-    // row's first copy (positions 0..R-2) and second (R..2R-2).
+    // column excluded); the same tokens read with a short context (positions [T/8, T/4) of the
+    // second row of each overlapping pair) and a long one (T/2 later in the first row), and
+    // short - long: the in-context gain; the repeat row's first copy (positions 0..R-2) and
+    // second (R..2R-2).
     float loss_text = 0, loss_early = 0, loss_late = 0, in_context_gain = 0;
     float repeat_first = 0, repeat_second = 0;
 };

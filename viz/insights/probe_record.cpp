@@ -80,7 +80,7 @@ std::string meta_json(const ModelDesc& model, const ProbeResult& p, const ProbeS
 }  // namespace
 
 std::vector<int> probe_record_layers(int L, int NH, int T) {
-    const size_t per_layer = (size_t)NH * kProbeValRows * triangle(T);
+    const size_t per_layer = (size_t)NH * kProbeShownRows * triangle(T);
     const int fit = per_layer > 0 ? (int)std::min<size_t>(L, kProbeAttentionBudget / per_layer) : L;
     std::vector<int> layers;
     if (fit >= L) {
