@@ -333,14 +333,14 @@ TEST(ProbeScores, InductionHeadOnAConstructedRepeatRow) {
 
 TEST(ProbeScores, InContextGainComparesTheSameTokensWithShortAndLongContext) {
     // Two validation rows, the second starting T/2 = 16 tokens after the first; the tokens at
-    // positions [4, 8) of row 1 are those at [20, 24) of row 0.
+    // positions [4, 15) of row 1 are those at [20, 31) of row 0.
     const int T = 32;
     ProbeResult r = constructed_result(0, T, [](int, int) { return 1.0f; });
     for (int t = 0; t < T; t++) {
         r.tokens[t] = t;
         r.tokens[T + t] = t + 16;
     }
-    for (int j = 4; j < 8; j++) {
+    for (int j = 4; j < 15; j++) {
         r.losses[T + j] = 2.0f;     // short context
         r.losses[16 + j] = 1.5f;    // the same tokens, 16 more tokens of context
     }

@@ -170,16 +170,17 @@ ProbeScores score_probe(const ProbeResult& p) {
     };
     s.loss_text = val_loss_at(0, p.T - 1);
     // In-context gain on the same tokens: in a pair of rows whose second starts T/2 later
-    // (trainer/probe.h; checked on the tokens), positions j in [T/8, T/4) of the second row
-    // hold the tokens of positions T/2 + j of the first: read with a short and a long context.
-    const int half = p.T / 2, lo = p.T / 8, hi = std::max(p.T / 4, lo + 1);
+    // (trainer/probe.h; checked on the tokens), positions j in [T/8, T/2 - 1) of the second row
+    // hold the tokens of positions T/2 + j of the first: read with a short and a long context
+    // (T/2 tokens more; the last column has no loss).
+    const int half = p.T / 2, lo = p.T / 8, hi = half - 1;
     double early = 0, late = 0;
     int n = 0;
     for (int b = 0; b + 1 < s.val_rows; b += 2) {
         const int* first = p.tokens.data() + b * T;
         const int* second = first + T;
         if (!std::equal(second, second + (p.T - half), first + half)) continue;
-        for (int j = lo; j < hi && half + j < p.T - 1; j++, n++) {
+        for (int j = lo; j < hi; j++, n++) {
             early += p.losses[(b + 1) * T + j];
             late += p.losses[b * T + half + j];
         }

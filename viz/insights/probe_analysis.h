@@ -66,7 +66,7 @@ struct ProbeScores {
     // (L, units): share of the validation tokens on which each unit is positive.
     std::vector<float> active_share;
     // Mean next-token losses (nats), NaN when a range is empty: the validation rows (last
-    // column excluded); the same tokens read with a short context (positions [T/8, T/4) of the
+    // column excluded); the same tokens read with a short context (positions [T/8, T/2-1) of the
     // second row of each overlapping pair) and a long one (T/2 later in the first row), and
     // short - long: the in-context gain; the repeat row's first copy (positions 0..R-2) and
     // second (R..2R-2).
