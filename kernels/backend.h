@@ -52,6 +52,9 @@ struct TensorStats {
 struct Dropout {
     float p = 0.0f;      // probability of dropping an element
     uint64_t seed = 0;   // mask identity; must be equal in forward and backward
+    // Element i of this call is element offset + i of the whole batch's tensor: a data-parallel
+    // rank that holds a slice of the batch draws the same mask as one process holding it all.
+    uint64_t offset = 0;
     bool active() const { return p > 0.0f; }
 };
 
@@ -79,6 +82,9 @@ public:
     // layers (attention's products keep fp32 operands and run as tf32 in bf16 mode:
     // cuda/compute_type.cuh).
     virtual std::string precision() const = 0;
+    // (optional) The device's stream as an opaque handle (cudaStream_t on CUDA) for libraries
+    // that queue their own work in order with ours (NCCL's collectives); null on the CPU.
+    virtual void* native_stream() const { return nullptr; }
 
     // ---- memory: device buffers, zero-initialised ----
     virtual float* alloc(size_t n_floats) = 0;

@@ -19,18 +19,25 @@ bool built_with_cuda() {
 #endif
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision) {
+std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision, int gpu) {
     [[maybe_unused]] const Precision p = parse_precision(precision);  // checked in every build
     if (device != "auto" && device != "cpu" && device != "cuda")
         throw Error("unknown device '" + device + "'", "use auto, cpu or cuda");
 #ifdef NANOGPT_HAS_CUDA
     if (device == "cuda" || device == "auto") {
-        if (cuda_device_count() > 0) return std::make_unique<CudaBackend>(p, 0);
+        const int gpus = cuda_device_count();
+        if (gpus > 0) {
+            if (gpu < 0 || gpu >= gpus)
+                throw Error("GPU " + std::to_string(gpu) + " asked for, but this machine has " + std::to_string(gpus),
+                            "start at most one rank per GPU on each machine (mpirun -np <GPUs>)");
+            return std::make_unique<CudaBackend>(p, gpu);
+        }
         if (device == "cuda")
             throw Error("no CUDA device found",
                         "check nvidia-smi and the driver (and CUDA_VISIBLE_DEVICES), or use --device cpu");
     }
 #else
+    (void)gpu;
     if (device == "cuda")
         throw Error("this build has no CUDA backend",
                     "rebuild with nvcc installed (cmake -DNANOGPT_CUDA=ON), or use --device cpu");

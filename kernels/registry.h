@@ -16,7 +16,9 @@ namespace nanogpt {
 // else the CPU. precision ("fp32", "tf32", "bf16", kernels/precision.h) chooses the
 // matrix-product precision on CUDA; the CPU is always fp32 and ignores it, but the name is
 // checked in every build. Errors (unknown names, no CUDA in this build, no GPU) say what to do.
-std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision = "bf16");
+// gpu: which CUDA device (a data-parallel rank's local rank); the CPU ignores it.
+std::unique_ptr<Backend> make_backend(const std::string& device, const std::string& precision = "bf16",
+                                      int gpu = 0);
 
 // True when this binary was built with the CUDA backend.
 bool built_with_cuda();

@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libcli11-dev rapidjson-dev         # command line + config files, JSON
   libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
   libgtest-dev                       # tests
+  libopenmpi-dev openmpi-bin         # data-parallel training across processes (mpirun)
   python3-torch python3-numpy        # numerical reference (run with /usr/bin/python3)
   chromium fonts-dejavu-core         # dashboard end-to-end tests (driven by playwright-core)
   curl ca-certificates               # downloading the default data set when missing

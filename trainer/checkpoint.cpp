@@ -95,6 +95,7 @@ void save_state(const std::string& path, const TrainState& s) {
     header[7] = s.batch_size;
     header[8] = s.block_size;
     header[9] = s.grad_accum;
+    header[10] = s.ranks > 1 ? s.ranks : 0;  // 0 for one process, as files from before
     write_with_header(path, header, {&s.m, &s.v});
 }
 
@@ -111,6 +112,7 @@ TrainState load_state(const std::string& path, size_t expected_params) {
     s.batch_size = header[7];
     s.block_size = header[8];
     s.grad_accum = header[9];
+    s.ranks = header[10] > 0 ? header[10] : 1;  // files from before data parallelism: 0
     if (n != expected_params)
         throw Error("training state '" + path + "' is for " + std::to_string(n) +
                     " parameters, the model has " + std::to_string(expected_params));

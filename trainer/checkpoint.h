@@ -6,7 +6,8 @@
 //
 // Training state (ours): a header of 256 int32
 //   [0] 20261126 magic  [1] 1 version  [2] step (the next step to run)  [3..4] seed (lo, hi)
-//   [5..6] number of parameters (lo, hi)  [7] batch_size  [8] block_size  [9] grad accumulation
+//   [5..6] number of parameters (lo, hi)  [7] batch_size (per rank)  [8] block_size
+//   [9] grad accumulation  [10] ranks that trained it (0: one process)
 // then AdamW's first and second moments (float32, ParamLayout order). Batches and dropout
 // masks are pure functions of (seed, step), so step and seed are the whole data and RNG state.
 #pragma once
@@ -34,7 +35,8 @@ struct TrainState {
     int step = 0;
     uint64_t seed = 0;
     int batch_size = 0, block_size = 0, grad_accum = 0;
-    std::vector<float> m, v;
+    int ranks = 1;  // data-parallel ranks: the global batch was batch_size * ranks
+    std::vector<float> m, v;  // whole (gathered from every shard under ZeRO-1)
 };
 
 void save_state(const std::string& path, const TrainState& state);

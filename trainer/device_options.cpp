@@ -30,9 +30,9 @@ void DeviceChoice::validate() const {
     need(threads >= 0, "threads", "must be >= 0");
 }
 
-std::unique_ptr<Backend> DeviceChoice::make() const {
+std::unique_ptr<Backend> DeviceChoice::make(int gpu) const {
     if (threads > 0) omp_set_num_threads(threads);
-    return make_backend(device, precision);
+    return make_backend(device, precision, gpu);
 }
 
 }  // namespace nanogpt

@@ -17,8 +17,8 @@ struct DeviceChoice {
 
     // Throws Error naming the key.
     void validate() const;
-    // Sets the CPU thread count (when given) and makes the backend.
-    std::unique_ptr<Backend> make() const;
+    // Sets the CPU thread count (when given) and makes the backend; gpu: which CUDA device.
+    std::unique_ptr<Backend> make(int gpu = 0) const;
 };
 
 void add_device_options(CLI::App& cmd, DeviceChoice& choice);

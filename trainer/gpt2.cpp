@@ -1,5 +1,7 @@
 #include "trainer/gpt2.h"
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "common/error.h"
@@ -55,11 +57,12 @@ struct GPT2::Activations {
     }
 };
 
-GPT2::GPT2(Backend& backend, const ModelConfig& cfg) : be_(backend), cfg_(cfg) {
+GPT2::GPT2(Backend& backend, const ModelConfig& cfg, size_t buffer_floats) : be_(backend), cfg_(cfg) {
     cfg_.validate();
     layout_ = ParamLayout::make(cfg_);
-    params_ = be_.alloc(layout_.total);
-    grads_ = be_.alloc(layout_.total);
+    buffer_floats_ = std::max(buffer_floats, layout_.total);
+    params_ = be_.alloc(buffer_floats_);  // zero-initialised: the padding stays zero
+    grads_ = be_.alloc(buffer_floats_);
 }
 
 GPT2::~GPT2() {
@@ -131,7 +134,12 @@ void GPT2::ensure_activations(int B, int T) {
 
 Dropout GPT2::layer_dropout(int layer, int site) const {
     if (last_opt_.dropout <= 0.0f) return {};
-    return {last_opt_.dropout, derive_seed(last_opt_.dropout_seed, (uint64_t)layer, (uint64_t)site)};
+    // The masks of the whole batch, of which this pass holds sequences first_sequence..: each
+    // site's tensor has one block per sequence, (T, C) or, for attention, (NH, T, T).
+    const uint64_t per_sequence = site == kDropAttention ? (uint64_t)cfg_.num_heads * T_ * T_
+                                                         : (uint64_t)T_ * cfg_.channels;
+    return {last_opt_.dropout, derive_seed(last_opt_.dropout_seed, (uint64_t)layer, (uint64_t)site),
+            (uint64_t)last_opt_.first_sequence * per_sequence};
 }
 
 float GPT2::forward(const int* tokens, const int* targets, int B, int T, const PassOptions& opt) {

@@ -18,11 +18,16 @@ struct PassOptions {
     // Gradient of the loss seen by each token's cross-entropy: 1/(B*T*accumulation_steps) when
     // training, 0 for evaluation (then logits are kept and backward() must not be called).
     float dloss = 0.0f;
+    // The index of this pass's first sequence in the whole batch (a data-parallel rank's
+    // slice starts at rank * B): dropout masks are those of the whole batch.
+    int first_sequence = 0;
 };
 
 class GPT2 {
 public:
-    GPT2(Backend& backend, const ModelConfig& cfg);
+    // buffer_floats: room for the parameter and gradient buffers, at least num_params(); more
+    // pads them with zeros (data-parallel shards of equal size need size * shard floats).
+    GPT2(Backend& backend, const ModelConfig& cfg, size_t buffer_floats = 0);
     ~GPT2();
     GPT2(const GPT2&) = delete;
     GPT2& operator=(const GPT2&) = delete;
@@ -31,6 +36,7 @@ public:
     const ParamLayout& layout() const { return layout_; }
     Backend& backend() { return be_; }
     size_t num_params() const { return layout_.total; }
+    size_t buffer_floats() const { return buffer_floats_; }
     float* params() { return params_; }  // device buffer, layout() order
     float* grads() { return grads_; }
     const float* param(ParamIndex i) const { return params_ + layout_.tensors[i].offset; }
@@ -70,6 +76,7 @@ private:
     ParamLayout layout_;
     float* params_ = nullptr;
     float* grads_ = nullptr;
+    size_t buffer_floats_ = 0;
     Activations* acts_ = nullptr;
     int B_ = 0, T_ = 0;  // shape of the last forward
     PassOptions last_opt_;

@@ -59,6 +59,9 @@ struct RunInfo {
     int warmup_iters = 0, lr_decay_iters = 0, eval_interval = 0;
     bool decay_lr = true;
     ReferenceLevels reference;  // n-gram levels of the data
+    int ranks = 1;              // data-parallel ranks (each with its device) that trained it
+    std::string communicator = "single";  // "single", "mpi", "nccl"
+    int zero_stage = 0;         // 1: AdamW's state sharded across the ranks
     std::string config_toml;    // the effective configuration, secrets redacted
 };
 

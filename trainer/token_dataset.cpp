@@ -20,14 +20,14 @@ void TokenDataset::require_window(int T) const {
                     "use a smaller block_size or more text");
 }
 
-void TokenDataset::random_batch(uint64_t key, int B, int T, std::vector<int>& x,
-                                std::vector<int>& y) const {
+void TokenDataset::random_batch(uint64_t key, int B, int T, std::vector<int>& x, std::vector<int>& y,
+                                int first) const {
     require_window(T);
     x.resize((size_t)B * T);
     y.resize((size_t)B * T);
     uint64_t range = tokens_.size() - T - 1 + 1;  // offsets 0 .. size-T-1 inclusive
     for (int b = 0; b < B; b++) {
-        size_t off = rng_at(key, (uint64_t)b) % range;
+        size_t off = rng_at(key, (uint64_t)(first + b)) % range;
         for (int t = 0; t < T; t++) {
             x[(size_t)b * T + t] = tokens_[off + t];
             y[(size_t)b * T + t] = tokens_[off + t + 1];

@@ -19,8 +19,11 @@ public:
 
     // Throws Error when the shard is too short for windows of T+1 tokens.
     void require_window(int T) const;
-    // x, y get B*T tokens: window b starts at an offset drawn from (key, b); y is x shifted by one.
-    void random_batch(uint64_t key, int B, int T, std::vector<int>& x, std::vector<int>& y) const;
+    // x, y get B*T tokens: window b starts at an offset drawn from (key, first + b); y is x
+    // shifted by one. first: where this slice starts in a larger batch drawn with the same key
+    // (a data-parallel rank takes windows rank*B .. rank*B + B-1 of the global batch).
+    void random_batch(uint64_t key, int B, int T, std::vector<int>& x, std::vector<int>& y,
+                      int first = 0) const;
     // Batch i read in order: tokens [i*B*T, i*B*T + B*T + 1). False past the end of the shard.
     bool sequential_batch(size_t i, int B, int T, std::vector<int>& x, std::vector<int>& y) const;
     // Calls f(token) for every token of the shard, in order.

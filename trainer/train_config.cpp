@@ -55,6 +55,11 @@ void add_train_options(CLI::App& cmd, TrainConfig& c, std::string& config_path) 
     opt(cmd, "min_lr", c.min_lr, "final learning rate");
     add_device_options(cmd, c.system);
     opt(cmd, "seed", c.seed, "seed for initialisation, batches and dropout");
+    // --zero 1 as llm.c spells it; the file key (the last long name) stays zero_stage.
+    cmd.add_option("--zero," + flag_names("zero_stage"), c.zero_stage,
+                   "with several ranks: 0 all-reduces gradients, 1 shards AdamW's state (ZeRO-1)")
+        ->capture_default_str();
+    opt(cmd, "dist_timeout", c.dist_timeout, "seconds a rank may wait for the others before the job ends");
     opt(cmd, "sample_interval", c.sample_interval, "print a text sample every N steps (0: at each evaluation)");
     opt(cmd, "sample_tokens", c.sample_tokens, "length of text samples in tokens (0: none)");
     opt(cmd, "temperature", c.temperature, "sampling temperature");
@@ -85,6 +90,8 @@ void TrainConfig::validate() const {
     need(warmup_iters >= 0, "warmup_iters", "must be >= 0");
     need(!decay_lr || lr_decay_iters > warmup_iters, "lr_decay_iters", "must be greater than warmup_iters");
     system.validate();
+    need(zero_stage == 0 || zero_stage == 1, "zero_stage", "must be 0 or 1");
+    need(dist_timeout > 0.0f, "dist_timeout", "must be > 0 (seconds)");
     need(sample_interval >= 0, "sample_interval", "must be >= 0");
     need(sample_tokens >= 0, "sample_tokens", "must be >= 0");
     need(temperature > 0.0f, "temperature", "must be > 0");

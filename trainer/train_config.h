@@ -47,6 +47,9 @@ struct TrainConfig {
     // system
     DeviceChoice system;  // device, precision, threads (trainer/device_options.h)
     uint64_t seed = 1337;
+    // across processes (mpirun -np N nanogpt train ...): batch_size is per rank
+    int zero_stage = 0;          // 0: gradients all-reduced; 1: AdamW state sharded (ZeRO-1)
+    float dist_timeout = 600.0f; // seconds a rank may wait in a collective before ending the job
     // text samples during training
     int sample_interval = 0;  // 0 = at every evaluation
     int sample_tokens = 200;

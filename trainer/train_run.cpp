@@ -7,11 +7,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "common/counter_rng.h"
 #include "common/error.h"
 #include "common/file_io.h"
 #include "common/interrupt.h"
+#include "dist/job.h"
 #include "trainer/generate.h"
 #include "trainer/metrics_log.h"
 #include "trainer/mfu.h"
@@ -29,27 +31,42 @@ double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// One run in progress: what the steps of the loop share.
+// One run in progress: what the steps of the loop share. With several ranks every rank runs
+// the same loop on its slice of each batch; rank 0 alone writes files, prints and is watched.
 struct Run {
     const TrainConfig& cfg;
     TrainingData& data;
     GPT2& model;
     AdamW& opt;
-    TrainingObserver* watcher;  // null with --viz-off
+    Communicator& comm;
+    TrainingObserver* watcher;  // null with --viz-off and on every rank but 0
     StepCost cost;
-    MetricsLog metrics;
+    std::optional<MetricsLog> metrics;  // rank 0 only
     HostParamReader params{model};
     TrainSummary summary;
     float best_val = INFINITY;
     int last_checkpoint = -1;  // the step model.bin and state.bin continue at, -1: none yet
     std::vector<int> x, y;
+    std::vector<TensorStats> stats_scratch;  // ranks but 0: the snapshot's statistics request
+    const bool root;
+    const int first_sequence;  // this rank's slice of each batch starts here
 
-    Run(const TrainConfig& c, TrainingData& d, GPT2& m, AdamW& o, TrainingObserver* w, StepCost sc, int start_step)
-        : cfg(c), data(d), model(m), opt(o), watcher(w), cost(sc),
-          metrics(c.out_dir + "/metrics.csv", c.init_from == "resume" ? start_step : -1) {}
+    Run(const TrainConfig& c, TrainingData& d, GPT2& m, AdamW& o, Communicator& cm, TrainingObserver* w,
+        StepCost sc, int start_step)
+        : cfg(c), data(d), model(m), opt(o), comm(cm), watcher(w), cost(sc), root(cm.rank() == 0),
+          first_sequence(cm.rank() * c.batch_size) {
+        if (root) metrics.emplace(c.out_dir + "/metrics.csv", c.init_from == "resume" ? start_step : -1);
+    }
+
+    // The mean over ranks of a value each rank measured on its slice.
+    double mean_over_ranks(double v) {
+        if (comm.size() == 1) return v;
+        comm.allreduce_host(&v, 1, ReduceOp::Sum);
+        return v / comm.size();
+    }
 
     void record(const StepMetrics& row) {
-        metrics.write(row);
+        if (metrics) metrics->write(row);
         if (watcher) watcher->step_finished(row);
     }
     void tell(int step, EventKind kind, const std::string& text) {
@@ -62,14 +79,14 @@ struct Run {
         double sum = 0.0;
         for (int k = 0; k < cfg.eval_iters; k++) {
             split_data.random_batch(derive_seed(cfg.seed, kEvalBatch, split, (uint64_t)k), cfg.batch_size,
-                                    cfg.block_size, x, y);
+                                    cfg.block_size, x, y, first_sequence);
             sum += model.forward(x.data(), y.data(), cfg.batch_size, cfg.block_size, PassOptions{});
         }
-        return (float)(sum / cfg.eval_iters);
+        return (float)mean_over_ranks(sum / cfg.eval_iters);
     }
 
     void checkpoint(int next_step) {
-        save_checkpoint(cfg, model, opt, next_step);
+        save_checkpoint(cfg, model, opt, next_step, comm);
         last_checkpoint = next_step;
     }
 
@@ -111,7 +128,7 @@ struct Run {
     }
 
     void print_sample(int step) {
-        if (cfg.sample_tokens <= 0 || !data.tokenizer) return;
+        if (!root || cfg.sample_tokens <= 0 || !data.tokenizer) return;
         SampleOptions so;
         so.num_tokens = cfg.sample_tokens;
         so.temperature = cfg.temperature;
@@ -130,6 +147,23 @@ struct Run {
         }
     }
 
+    // The statistics the optimizer fills for a snapshot. Sharded, each rank holds part of every
+    // tensor, so every rank takes part: rank 0 says whether a snapshot is due and hands round
+    // its request (histogram ranges), and the optimizer combines the parts.
+    TensorStats* snapshot_stats(SnapshotRequest* snap) {
+        if (!opt.sharded()) return snap ? snap->stats.data() : nullptr;
+        int due = snap != nullptr;
+        comm.broadcast_host(&due, sizeof due, 0);
+        if (!due) return nullptr;
+        TensorStats* stats = snap ? snap->stats.data() : nullptr;
+        if (!stats) {
+            stats_scratch.resize(opt.num_slabs());
+            stats = stats_scratch.data();
+        }
+        comm.broadcast_host(stats, sizeof(TensorStats) * opt.num_slabs(), 0);
+        return stats;
+    }
+
     // Forward and backward over the micro-batches, then the optimizer: update step + 1.
     void train_step(int step, StepMetrics& row) {
         const int B = cfg.batch_size, T = cfg.block_size, accum = cfg.gradient_accumulation_steps;
@@ -137,11 +171,13 @@ struct Run {
         model.zero_grad();
         double loss = 0.0;
         for (int micro = 0; micro < accum; micro++) {
-            data.train.random_batch(derive_seed(cfg.seed, kTrainBatch, (uint64_t)step, (uint64_t)micro), B, T, x, y);
+            data.train.random_batch(derive_seed(cfg.seed, kTrainBatch, (uint64_t)step, (uint64_t)micro), B, T, x, y,
+                                    first_sequence);
             PassOptions po;
             po.dropout = cfg.dropout;
             po.dropout_seed = derive_seed(cfg.seed, kDropout, (uint64_t)step, (uint64_t)micro);
             po.dloss = 1.0f / (float)(B * T * accum);
+            po.first_sequence = first_sequence;
             loss += model.forward(x.data(), y.data(), B, T, po) / accum;
             model.backward();
         }
@@ -152,8 +188,9 @@ struct Run {
         const auto wait0 = Clock::now();
         SnapshotRequest* snap = watcher ? watcher->snapshot_due(step + 1, step + 1 == cfg.max_iters) : nullptr;
         const double snapshot_wait_ms = ms_since(wait0);
-        const float norm = opt.step(lr, step + 1, snap ? snap->stats.data() : nullptr);
+        const float norm = opt.step(lr, step + 1, snapshot_stats(snap));
         if (snap) watcher->snapshot_ready(snap, params);
+        loss = mean_over_ranks(loss);
         const double ms = ms_since(t0) - snapshot_wait_ms;
 
         row.train_loss = (float)loss;
@@ -161,8 +198,9 @@ struct Run {
         row.grad_norm = norm;
         row.ms = (float)ms;
         row.tokens_per_s = (float)(cost.tokens_per_step / (ms / 1000.0));
-        if (auto u = model_flops_utilisation(cost.flops_per_token, *row.tokens_per_s, cost.peak_tflops))
-            row.mfu = (float)*u;
+        // MFU of the whole job: every rank's device counts in the peak.
+        const auto peak = cost.peak_tflops ? std::optional<double>(*cost.peak_tflops * comm.size()) : std::nullopt;
+        if (auto u = model_flops_utilisation(cost.flops_per_token, *row.tokens_per_s, peak)) row.mfu = (float)*u;
         summary.steps_run++;
         summary.final_train_loss = (float)loss;
     }
@@ -200,30 +238,44 @@ struct Run {
 
 }  // namespace
 
-TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, TrainingObserver* watcher) {
+TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, TrainingObserver* watcher,
+                       dist::Job* job) {
     cfg.validate();
     StopRequest stop;  // Ctrl-C and SIGTERM stop the run after the step in flight
     const auto t_start = Clock::now();
+    std::unique_ptr<dist::Job> own_job;
+    if (!job) job = (own_job = dist::Job::start()).get();
 
     TrainingData data = open_data(cfg);
-    std::filesystem::create_directories(cfg.out_dir);
+    if (job->is_root()) std::filesystem::create_directories(cfg.out_dir);
     ModelSource source = choose_model(cfg, data);
-    auto backend = cfg.system.make();
-    GPT2 model(*backend, source.file.config);
-    init_weights(model, source, cfg.seed);
-    AdamW opt(model, adamw_settings(cfg));
-    const int start_step = maybe_resume(cfg, model, opt);
-    if (!config_text.empty())
+    auto backend = cfg.system.make(job->local_rank());  // one GPU per rank on each machine
+    std::unique_ptr<Communicator> comm = job->communicator_for(*backend);
+    const AdamWSettings settings = adamw_settings(cfg);
+    // Sharded, the buffers hold ranks equal shards (the tail padded with zeros).
+    const size_t buffer = settings.zero_stage >= 1 && comm->size() > 1
+                              ? AdamW::shard_floats(ParamLayout::make(source.file.config).total, comm->size()) *
+                                    comm->size()
+                              : 0;
+    GPT2 model(*backend, source.file.config, buffer);
+    init_weights(model, source, cfg.seed);  // the same weights on every rank (the same seed or file)
+    AdamW opt(model, settings, comm.get());
+    const int start_step = maybe_resume(cfg, model, opt, comm->size());
+    if (job->is_root() && !config_text.empty())
         write_file_atomic(cfg.out_dir + "/config.toml", config_text.data(), config_text.size());
-    const StepCost cost = print_banner(cfg, *backend, model, data, start_step);
+    const StepCost cost = print_banner(cfg, *backend, model, data, start_step, *comm, settings.zero_stage);
+    if (!job->is_root()) watcher = nullptr;  // only rank 0 is watched
     if (watcher) {
-        watcher->run_started(describe_model(model, &data.train, data.tokenizer.get()),
-                             run_info(cfg, config_text, *backend, model));
+        RunInfo info = run_info(cfg, config_text, *backend, model);
+        info.ranks = comm->size();
+        info.communicator = comm->name();
+        info.zero_stage = opt.sharded() ? settings.zero_stage : 0;
+        watcher->run_started(describe_model(model, &data.train, data.tokenizer.get()), info);
         if (const std::string line = watcher->banner(); !line.empty()) std::printf("%s\n", line.c_str());
     }
     std::fflush(stdout);
 
-    Run run(cfg, data, model, opt, watcher, cost, start_step);
+    Run run(cfg, data, model, opt, *comm, watcher, cost, start_step);
     run.summary.final_val_loss = NAN;
     if (cfg.init_from == "resume") run.last_checkpoint = start_step;
     const int sample_interval = cfg.sample_interval > 0 ? cfg.sample_interval : cfg.eval_interval;
@@ -247,8 +299,11 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, T
         run.train_step(step, row);
         run.record(row);
         run.log_step(step, row);
-        if (stop.signal()) {
-            run.stop_after(step, stop.signal());
+        // Every rank stops after the same step: a signal seen by any of them counts for all.
+        double signal = stop.signal();
+        if (comm->size() > 1) comm->allreduce_host(&signal, 1, ReduceOp::Max);
+        if (signal > 0) {
+            run.stop_after(step, (int)signal);
             break;
         }
     }

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "dist/job.h"
 #include "trainer/observer.h"
 #include "trainer/train_config.h"
 
@@ -18,7 +19,10 @@ struct TrainSummary {
 // config_text: the effective configuration as TOML, saved to <out_dir>/config.toml.
 // watcher: who watches the run (the dashboard), or null. Ctrl-C or SIGTERM finish the step in
 // flight, checkpoint when that loses nothing, tell the watcher, and return with stopped_by set.
+// job: this process's place in a data-parallel job (dist/job.h); null: joins one itself (a job
+// of one without an MPI launcher). Every rank takes batch_size sequences of each step's global
+// batch of batch_size * ranks; rank 0 writes the files and is the only one watched.
 TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text,
-                       TrainingObserver* watcher = nullptr);
+                       TrainingObserver* watcher = nullptr, dist::Job* job = nullptr);
 
 }  // namespace nanogpt

@@ -79,41 +79,53 @@ AdamWSettings adamw_settings(const TrainConfig& cfg) {
     as.weight_decay = cfg.weight_decay;
     as.grad_clip = cfg.grad_clip;
     as.train_biases = cfg.bias;
+    as.zero_stage = cfg.zero_stage;
     return as;
 }
 
 std::string model_path(const TrainConfig& cfg) { return cfg.out_dir + "/model.bin"; }
 std::string state_path(const TrainConfig& cfg) { return cfg.out_dir + "/state.bin"; }
 
-int maybe_resume(const TrainConfig& cfg, GPT2& model, AdamW& opt) {
+int maybe_resume(const TrainConfig& cfg, GPT2& model, AdamW& opt, int ranks) {
     if (cfg.init_from != "resume") return 0;
     TrainState st = load_state(state_path(cfg), model.num_params());
     if (st.seed != cfg.seed || st.batch_size != cfg.batch_size || st.block_size != cfg.block_size ||
         st.grad_accum != cfg.gradient_accumulation_steps)
         std::printf("warning: seed, batch_size, block_size or gradient_accumulation_steps differ "
                     "from the checkpoint's: the run will not match an uninterrupted one\n");
+    if (st.ranks != ranks) {
+        const int global = st.batch_size * st.ranks;
+        std::printf("warning: the checkpoint was trained by %d rank%s, this job has %d: each step's global batch is "
+                    "now %d sequences instead of %d, so the run continues, but not as it would have%s\n",
+                    st.ranks, st.ranks == 1 ? "" : "s", ranks, cfg.batch_size * ranks, global,
+                    global % ranks == 0 && global / ranks != cfg.batch_size
+                        ? (" (batch_size " + std::to_string(global / ranks) + " keeps the global batch)").c_str()
+                        : "");
+    }
     opt.load(st.m, st.v);
     return st.step;
 }
 
-void save_checkpoint(const TrainConfig& cfg, GPT2& model, const AdamW& opt, int next_step) {
+void save_checkpoint(const TrainConfig& cfg, GPT2& model, const AdamW& opt, int next_step, Communicator& comm) {
     TrainState st;
+    st.ranks = comm.size();
     st.step = next_step;
     st.seed = cfg.seed;
     st.batch_size = cfg.batch_size;
     st.block_size = cfg.block_size;
     st.grad_accum = cfg.gradient_accumulation_steps;
-    st.m = opt.save_m();
+    st.m = opt.save_m();  // collective when sharded
     st.v = opt.save_v();
+    if (comm.rank() != 0) return;
     save_state(state_path(cfg), st);
     save_model(model_path(cfg), model.config(), model.save_params());
 }
 
 StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2& model,
-                      const TrainingData& data, int start_step) {
+                      const TrainingData& data, int start_step, const Communicator& comm, int zero_stage) {
     const ModelConfig& mc = model.config();
     StepCost cost;
-    cost.tokens_per_step = (double)cfg.batch_size * cfg.block_size * cfg.gradient_accumulation_steps;
+    cost.tokens_per_step = (double)cfg.batch_size * cfg.block_size * cfg.gradient_accumulation_steps * comm.size();
     // MFU needs the card's peak at the precision the products run in (trainer/mfu.h).
     const std::string device_model = backend.device_name();
     const std::string precision = backend.precision();
@@ -131,6 +143,10 @@ StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2
     std::printf("data %s: %zu train tokens, %zu val tokens | B=%d T=%d accumulation %d (%.0f tokens/step)\n",
                 data.dir.c_str(), data.train.size(), data.val.size(), cfg.batch_size, cfg.block_size,
                 cfg.gradient_accumulation_steps, cost.tokens_per_step);
+    if (comm.size() > 1)
+        std::printf("data parallel: %d ranks over %s%s, each %d of the %d sequences of every batch\n", comm.size(),
+                    comm.name().c_str(), zero_stage >= 1 ? ", AdamW state sharded (ZeRO-1)" : "", cfg.batch_size,
+                    cfg.batch_size * comm.size());
     if (start_step > 0) std::printf("resuming from %s at step %d\n", model_path(cfg).c_str(), start_step);
     return cost;
 }

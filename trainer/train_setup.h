@@ -7,6 +7,7 @@
 #include <string>
 
 #include "data/tokenizer.h"
+#include "dist/communicator.h"
 #include "trainer/checkpoint.h"
 #include "trainer/gpt2.h"
 #include "trainer/observer.h"
@@ -43,9 +44,12 @@ AdamWSettings adamw_settings(const TrainConfig& cfg);
 std::string model_path(const TrainConfig& cfg);  // <out_dir>/model.bin
 std::string state_path(const TrainConfig& cfg);  // <out_dir>/state.bin
 // --init-from resume: loads AdamW's moments and returns the step to continue from; 0 otherwise.
-int maybe_resume(const TrainConfig& cfg, GPT2& model, AdamW& opt);
-// model.bin and state.bin for continuing at next_step.
-void save_checkpoint(const TrainConfig& cfg, GPT2& model, const AdamW& opt, int next_step);
+// ranks: of this job (a checkpoint of another number of ranks continues with another global
+// batch: said, not refused).
+int maybe_resume(const TrainConfig& cfg, GPT2& model, AdamW& opt, int ranks = 1);
+// model.bin and state.bin for continuing at next_step. Collective: every rank calls it (the
+// moments of every shard are gathered); rank 0 writes.
+void save_checkpoint(const TrainConfig& cfg, GPT2& model, const AdamW& opt, int next_step, Communicator& comm);
 
 // What a step costs, for tokens/s and MFU.
 struct StepCost {
@@ -53,9 +57,10 @@ struct StepCost {
     double flops_per_token = 0;
     std::optional<double> peak_tflops;  // the card's, at the precision in use; none on the CPU
 };
-// Prints the device, model and data lines and returns the step's cost.
+// Prints the device, model, data (and ranks) lines and returns the step's cost (tokens of the
+// whole job's step).
 StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2& model,
-                      const TrainingData& data, int start_step);
+                      const TrainingData& data, int start_step, const Communicator& comm, int zero_stage);
 
 // The run's record for its watcher (run.json).
 RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const Backend& backend,

@@ -49,7 +49,7 @@ void CpuBackend::attention_forward(float* out, float* att, const float* qkv, int
                 for (int t2 = 0; t2 <= t; t2++) {
                     float w = a[t2];
                     if (drop.active())
-                        w = dropout_keep(drop.seed, row_index + t2, drop.p) ? w * keep_scale : 0.0f;
+                        w = dropout_keep(drop.seed, drop.offset + row_index + t2, drop.p) ? w * keep_scale : 0.0f;
                     const float* v = base + t2 * C3 + 2 * C;
                     for (int i = 0; i < hs; i++) o[i] += w * v[i];
                 }
@@ -81,7 +81,7 @@ void CpuBackend::attention_backward(float* dqkv, float* scratch, const float* do
                     float* dv = dbase + t2 * C3 + 2 * C;
                     float m = 1.0f;
                     if (drop.active())
-                        m = dropout_keep(drop.seed, row_index + t2, drop.p) ? keep_scale : 0.0f;
+                        m = dropout_keep(drop.seed, drop.offset + row_index + t2, drop.p) ? keep_scale : 0.0f;
                     float w = a[t2] * m;
                     float dot = 0.0f;
                     for (int i = 0; i < hs; i++) {

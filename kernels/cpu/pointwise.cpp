@@ -41,7 +41,7 @@ void CpuBackend::dropout_forward(float* x, size_t n, Dropout drop) {
     const float keep_scale = 1.0f / (1.0f - drop.p);
 #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
-        x[i] = dropout_keep(drop.seed, i, drop.p) ? x[i] * keep_scale : 0.0f;
+        x[i] = dropout_keep(drop.seed, drop.offset + i, drop.p) ? x[i] * keep_scale : 0.0f;
 }
 
 // The mask and scale of the forward pass applied to the gradient: the same function.

@@ -106,23 +106,24 @@ __global__ void causal_softmax_kernel(float* att, int rows, int T) {
 }
 
 // The dropout mask's factor for element i of att: 1/(1-p) kept, 0 dropped.
-__device__ __forceinline__ float mask_factor(uint64_t seed, size_t i, float p, float keep_scale) {
-    return dropout_keep(seed, (uint64_t)i, p) ? keep_scale : 0.0f;
+// i counts from the start of the whole batch's att (Dropout::offset added by the caller).
+__device__ __forceinline__ float mask_factor(uint64_t seed, uint64_t i, float p, float keep_scale) {
+    return dropout_keep(seed, i, p) ? keep_scale : 0.0f;
 }
 
 // dropped[i] = att[i] * mask(i), over all n = B*NH*T*T elements.
 __global__ void apply_dropout_kernel(float* dropped, const float* att, size_t n, uint64_t seed,
-                                     float p, float keep_scale) {
+                                     uint64_t offset, float p, float keep_scale) {
     size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (i < n) dropped[i] = att[i] * mask_factor(seed, i, p, keep_scale);
+    if (i < n) dropped[i] = att[i] * mask_factor(seed, offset + i, p, keep_scale);
 }
 
 // In place on d: on entry d = dL/d(dropout(att)) (full rows, from dy @ v^T), on exit
 // dL/d(scores) for the scaled product q @ k^T: dpre = att * (da - sum(att * da)) * scale with
 // da = d * mask, and zeros above the diagonal (the next GEMMs read whole rows).
 __global__ void causal_softmax_backward_kernel(float* d, const float* att, int rows, int T,
-                                               float scale, bool dropout, uint64_t seed, float p,
-                                               float keep_scale) {
+                                               float scale, bool dropout, uint64_t seed,
+                                               uint64_t offset, float p, float keep_scale) {
     int row = blockIdx.x * kWarpsPerBlock + threadIdx.x / 32;
     int lane = threadIdx.x % 32;
     if (row >= rows) return;
@@ -132,14 +133,14 @@ __global__ void causal_softmax_backward_kernel(float* d, const float* att, int r
     float* g = d + base;
     float s = 0.0f;
     for (int t2 = lane; t2 <= t; t2 += 32) {
-        float da = dropout ? g[t2] * mask_factor(seed, base + t2, p, keep_scale) : g[t2];
+        float da = dropout ? g[t2] * mask_factor(seed, offset + base + t2, p, keep_scale) : g[t2];
         s += a[t2] * da;
     }
     s = warp_sum(s);
     for (int t2 = lane; t2 < T; t2 += 32) {
         float out = 0.0f;
         if (t2 <= t) {
-            float da = dropout ? g[t2] * mask_factor(seed, base + t2, p, keep_scale) : g[t2];
+            float da = dropout ? g[t2] * mask_factor(seed, offset + base + t2, p, keep_scale) : g[t2];
             out = a[t2] * (da - s) * scale;
         }
         g[t2] = out;
@@ -245,7 +246,7 @@ void CudaBackend::attention_forward(float* out, float* att, const float* qkv, in
     if (drop.active()) {
         ensure(s.dropped, s.dropped_cap, att_n);
         apply_dropout_kernel<<<blocks_for(att_n, kThreads), kThreads, 0, stream_>>>(
-            s.dropped, att, att_n, drop.seed, drop.p, 1.0f / (1.0f - drop.p));
+            s.dropped, att, att_n, drop.seed, drop.offset, drop.p, 1.0f / (1.0f - drop.p));
         CUDA_CHECK_LAUNCH();
         probs = s.dropped;
     }
@@ -298,7 +299,7 @@ void CudaBackend::attention_backward(float* dqkv, float* scratch, const float* d
     const float* probs = att;
     if (drop.active()) {
         apply_dropout_kernel<<<blocks_for(att_n, kThreads), kThreads, 0, stream_>>>(
-            scratch, att, att_n, drop.seed, drop.p, keep_scale);
+            scratch, att, att_n, drop.seed, drop.offset, drop.p, keep_scale);
         CUDA_CHECK_LAUNCH();
         probs = scratch;
     }
@@ -318,7 +319,7 @@ void CudaBackend::attention_backward(float* dqkv, float* scratch, const float* d
 
     const int rows = BH * T;
     causal_softmax_backward_kernel<<<blocks_for(rows, kWarpsPerBlock), kThreads, 0, stream_>>>(
-        scratch, att, rows, T, scale, drop.active(), drop.seed, drop.p, keep_scale);
+        scratch, att, rows, T, scale, drop.active(), drop.seed, drop.offset, drop.p, keep_scale);
     CUDA_CHECK_LAUNCH();
     const float* dpre = scratch;  // gradient of the scaled scores, zero above the diagonal
 

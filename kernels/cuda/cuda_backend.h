@@ -39,6 +39,7 @@ public:
     int sm_clock_mhz() const { return sm_clock_mhz_; }  // boost clock as reported
     // The one stream every operation is queued on (the kernel lab launches its variants on it).
     cudaStream_t stream() const { return stream_; }
+    void* native_stream() const override { return stream_; }
 
     float* alloc(size_t n_floats) override;
     int* alloc_ints(size_t n) override;

@@ -80,10 +80,11 @@ struct Residual {
 struct DropoutMask {
     float* x;
     uint64_t seed;
+    uint64_t offset;   // Dropout::offset: element i is element offset + i of the whole batch
     float p;
     float keep_scale;  // 1 / (1 - p), computed on the host exactly as the CPU does
     __device__ float apply(float v, size_t i) const {
-        return dropout_keep(seed, i, p) ? v * keep_scale : 0.0f;
+        return dropout_keep(seed, offset + i, p) ? v * keep_scale : 0.0f;
     }
     __device__ void one(size_t i) const { x[i] = apply(x[i], i); }
     __device__ void vec(size_t q) const {
@@ -135,7 +136,7 @@ void CudaBackend::residual_forward(float* out, const float* a, const float* b, s
 void CudaBackend::dropout_forward(float* x, size_t n, Dropout drop) {
     if (!drop.active()) return;
     const float keep_scale = 1.0f / (1.0f - drop.p);
-    launch_pointwise(DropoutMask{x, drop.seed, drop.p, keep_scale}, n, aligned16(x), stream_);
+    launch_pointwise(DropoutMask{x, drop.seed, drop.offset, drop.p, keep_scale}, n, aligned16(x), stream_);
 }
 
 // The mask and scale of the forward pass applied to the gradient: the same function.

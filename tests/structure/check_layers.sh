@@ -4,7 +4,8 @@
 #   common/   includes only common/
 #   data/     common/, data/
 #   kernels/  common/, kernels/
-#   trainer/  common/, data/, kernels/, trainer/   (never viz/ or app/: the trainer owns its
+#   dist/     common/, kernels/, dist/   (the ranks of a job; NCCL queues on a backend's stream)
+#   trainer/  common/, data/, kernels/, dist/, trainer/   (never viz/ or app/: the trainer owns its
 #             observer contract and is watched through it)
 #   viz/      common/, viz/, and of the trainer only trainer/observer.h (the contract it
 #             implements) and the kernels header that contract uses
@@ -30,7 +31,8 @@ check() {  # folder, allowed include pattern (extended regex on the included pat
 check common  '^common/'
 check data    '^(common|data)/'
 check kernels '^(common|kernels)/'
-check trainer '^(common|data|kernels|trainer)/'
+check dist    '^(common|kernels|dist)/'
+check trainer '^(common|data|kernels|dist|trainer)/'
 check viz     '^(common/|viz/|trainer/observer\.h$|kernels/backend\.h$)'
 # The trainer library must not link the dashboard either.
 if grep -qE 'nanogpt_viz' trainer/CMakeLists.txt; then

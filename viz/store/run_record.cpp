@@ -22,6 +22,9 @@ std::string run_record_json(const RunInfo& run, const ModelDesc& m, int snapshot
     str("device", run.device);
     str("device_name", run.device_name);
     str("precision", run.precision);
+    w.Key("ranks"); w.Int(run.ranks);
+    str("communicator", run.communicator);
+    w.Key("zero_stage"); w.Int(run.zero_stage);
     str("data_dir", run.data_dir);
     str("out_dir", run.out_dir);
     w.Key("model");
