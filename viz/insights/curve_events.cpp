@@ -93,13 +93,7 @@ void CurveEvents::send_loss_spike(int step, bool close, bool recovered) {
                 "skip the update when the loss is an outlier (llm.c's -sl z threshold)",
                 "a lower peak learning rate or a longer warm-up",
                 "if spikes recur: restart from a checkpoint ~100 steps earlier and skip the batches (PaLM)"};
-    if (close) {
-        spike_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        spike_.sent(step, spike_end_, spike_peak_);
-        ctx_.out.update_span(std::move(in));
-    }
+    spike_.send(ctx_.out, std::move(in), close, step, spike_peak_);
 }
 
 // ---- gradient spikes -----------------------------------------------------------------------
@@ -214,13 +208,7 @@ void CurveEvents::send_instability(bool close) {
                  "beta2 too high for few tokens per step (nanoGPT uses 0.99 for the character model)"};
     in.tries = {"halve the peak learning rate", "a longer warm-up", "tighter gradient clipping",
                 "QK-LayerNorm, if attention entropy is collapsing"};
-    if (close) {
-        unstable_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        unstable_.sent(unstable_end_, unstable_end_, n);
-        ctx_.out.update_span(std::move(in));
-    }
+    unstable_.send(ctx_.out, std::move(in), close, unstable_end_, n);
 }
 
 // ---- clipping ------------------------------------------------------------------------------
@@ -268,14 +256,8 @@ void CurveEvents::send_clipping(bool close) {
                  "noisy gradients from a small batch"};
     in.tries = {"nothing, if the loss falls well", "a larger batch (less gradient noise)",
                 "a larger grad_clip, if you want the gradient's size to matter"};
-    if (close) {
-        clip_.open = false;
-        clip_closed_ = clip_end_;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        clip_.sent(clip_end_, clip_end_, clip_fraction_);
-        ctx_.out.update_span(std::move(in));
-    }
+    if (close) clip_closed_ = clip_end_;
+    clip_.send(ctx_.out, std::move(in), close, clip_end_, clip_fraction_);
 }
 
 // ---- divergence ----------------------------------------------------------------------------

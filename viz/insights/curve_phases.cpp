@@ -53,13 +53,7 @@ void CurvePhases::send_warmup(bool close) {
         lr_first_, warm_peak_, warm_.start, warm_end_);
     in.causes = {"the schedule (warmup_iters)"};
     in.tries = {"nothing: this is the schedule", "a longer warm-up if the loss spikes just after it ends"};
-    if (close) {
-        warm_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        warm_.sent(warm_end_, warm_end_, 0);  // the lr rising is expected: no key
-        ctx_.out.update_span(std::move(in));
-    }
+    warm_.send(ctx_.out, std::move(in), close, warm_end_, 0);  // the lr rising is expected: no key
 }
 
 void CurvePhases::annealing(const StepSignals& s) {
@@ -87,13 +81,7 @@ void CurvePhases::send_annealing(bool close, int step) {
         100 * kAnneal, anneal_lr_, peak);
     in.causes = {"the schedule: cosine decay towards min_lr at lr_decay_iters"};
     in.tries = {"nothing: this is the schedule", "a longer run (lr_decay_iters) if the loss is still falling fast"};
-    if (close) {
-        anneal_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        anneal_.sent(step, step, anneal_lr_);
-        ctx_.out.update_span(std::move(in));
-    }
+    anneal_.send(ctx_.out, std::move(in), close, step, anneal_lr_);
 }
 
 // ---- rapid descent and the n-gram levels ---------------------------------------------------
@@ -136,13 +124,7 @@ void CurvePhases::send_rapid(bool close, int step) {
         crossed.empty() ? "" : (" It went below " + crossed + ".").c_str());
     in.causes = {"the start of training: the easy, frequent patterns are learned first"};
     in.tries = {"nothing: watch where it slows down, often at an n-gram level"};
-    if (close) {
-        rapid_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        rapid_.sent(step, step, rapid_to_);
-        ctx_.out.update_span(std::move(in));
-    }
+    rapid_.send(ctx_.out, std::move(in), close, step, rapid_to_);
 }
 
 void CurvePhases::levels(const StepSignals& s) {
@@ -272,22 +254,16 @@ void CurvePhases::send_slowdown(bool close, int step, bool recovered) {
     for (const auto& [name, level] : ctx_.levels)
         if (std::fabs(slow_loss_ - level) < 0.05 * level) near = strf(" That is near %s (%.2f).", level_phrase(name), level);
     in.explanation = strf(
-        "Progress slowed: the loss falls like t^%.2f now (its log-log slope), against t^%.2f over the "
-        "stretch before; below %.0f %% of that pace for %d steps.%s To do better the model has to find a new "
-        "kind of pattern, often using more context through attention; such shoulders often end abruptly once it "
-        "does.",
-        slow_k_, cand_ref_, 100 * kSlow, step - slow_.start, near.c_str());
+        "Progress slowed: at its slowest the loss fell like t^%.2f (its log-log slope; t^%.2f now), against "
+        "t^%.2f over the stretch before: below %.0f %% of that pace from step %d, for %d steps.%s To do better "
+        "the model has to find a new kind of pattern, often using more context through attention; such "
+        "shoulders often end abruptly once it does.",
+        slow_k_min_, slow_k_, cand_ref_, 100 * kSlow, slow_.start, step - slow_.start, near.c_str());
     if (recovered) in.explanation += strf(" The pace was back above %.0f %% at step %d.", 100 * kSlowEnd, step);
     in.causes = {"what short context can give is used up (an n-gram shoulder)",
                  "a learning rate too low to make progress", "a hard region of the loss landscape"};
     in.tries = {"wait: shoulders usually end by themselves", "if it lasts: a higher learning rate"};
-    if (close) {
-        slow_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        slow_.sent(step, step, slow_k_);
-        ctx_.out.update_span(std::move(in));
-    }
+    slow_.send(ctx_.out, std::move(in), close, step, slow_k_);
 }
 
 void CurvePhases::send_power_law(bool close, int step) {
@@ -303,13 +279,7 @@ void CurvePhases::send_power_law(bool close, int step) {
         power_k_, power_k_lo_, power_k_hi_, per_doubling);
     in.causes = {"healthy training: the model keeps finding patterns at a steady rate"};
     in.tries = {"nothing: to see where it would go, extrapolate the line on log-log axes"};
-    if (close) {
-        power_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        power_.sent(step, step, power_k_);
-        ctx_.out.update_span(std::move(in));
-    }
+    power_.send(ctx_.out, std::move(in), close, step, power_k_);
 }
 
 void CurvePhases::finish(int last_step) {

@@ -106,13 +106,7 @@ void EvalDetectors::send_overfit(bool close, int end, bool new_best) {
                  "too little regularisation (dropout, weight decay)"};
     in.tries = {strf("keep the checkpoint of step %d", best_step_), "more data", "more dropout (nanoGPT: 0.2)",
                 "a smaller model", "more weight decay", "stop earlier (max_iters)"};
-    if (close) {
-        overfit_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        overfit_.sent(end, end, overfit_val_);
-        ctx_.out.update_span(std::move(in));
-    }
+    overfit_.send(ctx_.out, std::move(in), close, end, overfit_val_);
 }
 
 void EvalDetectors::send_gap(bool close, int end) {
@@ -134,13 +128,7 @@ void EvalDetectors::send_gap(bool close, int end) {
     in.causes = {"a model large for its data", "little regularisation (dropout 0 in the CPU demo)"};
     in.tries = {"watch the validation loss: stop when it turns up", "dropout (nanoGPT's GPU config uses 0.2)",
                 "more data"};
-    if (close) {
-        gap_.open = false;
-        ctx_.out.close_span(std::move(in));
-    } else {
-        gap_.sent(end, end, gap_now_);
-        ctx_.out.update_span(std::move(in));
-    }
+    gap_.send(ctx_.out, std::move(in), close, end, gap_now_);
 }
 
 void EvalDetectors::finish(int last_step) {

@@ -73,6 +73,17 @@ struct SpanClock {
         last_end = end;
         last_key = key;
     }
+    // Sends the span's latest content: closed (and this clock with it), or as an update at
+    // `step` with its key number.
+    void send(Emitter& out, Insight in, bool close, int step, double key) {
+        if (close) {
+            open = false;
+            out.close_span(std::move(in));
+            return;
+        }
+        sent(step, in.step_end, key);
+        out.update_span(std::move(in));
+    }
 };
 
 // printf into a std::string (insight text only: called when an insight is sent).

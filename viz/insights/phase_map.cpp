@@ -115,8 +115,8 @@ void PhaseMap::finish(bool offline) {
                         "settles: t^%.2f.", lr_end, lr_peak, k);
         } else if (i == 0 && (steepest || (std::isfinite(k_next) && k < k_next))) {
             label = "the first drop";
-            what = strf("The fastest fall of the run, t^%.2f: the model learns the cheap statistics first, how "
-                        "common each token is.", k);
+            what = strf("A fast first fall, t^%.2f%s: the model learns the cheap statistics first, how common "
+                        "each token is.", k, steepest ? ", the fastest of the run" : ", faster than the phase after it");
         } else {
             label = "steady descent";
             what = strf("A straight line on log-log axes, t^%.2f: each doubling of training multiplies the loss "
