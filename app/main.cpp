@@ -1,5 +1,6 @@
-// main.cpp: the nanogpt command line: prepare, train, eval, sample, serve, export. Each folder
-// registers its own commands; `train` joins the trainer and the dashboard (train_command.h).
+// main.cpp: the nanogpt command line: prepare, train, eval, sample, serve, export, insights.
+// Each folder registers its own commands; `train` joins the trainer and the dashboard
+// (train_command.h).
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     nanogpt::add_sample_command(app);
     nanogpt::viz::add_serve_command(app);
     nanogpt::viz::add_export_command(app);
+    nanogpt::viz::add_insights_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

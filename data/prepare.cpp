@@ -12,6 +12,7 @@
 #include "data/download.h"
 #include "data/gpt2_assets.h"
 #include "data/gpt2_tokenizer.h"
+#include "data/ngram_levels.h"
 #include "data/shard.h"
 #include "data/tokenizer_store.h"
 
@@ -100,6 +101,22 @@ std::vector<uint16_t> narrow(const std::vector<int>& tokens, size_t begin, size_
     return out;
 }
 
+// The loss a uniform guess and unigram, bigram and trigram tables reach on val: the reference
+// levels of the loss chart (data/ngram_levels.h), written beside the shards.
+void write_levels(const std::string& out_dir, const std::vector<uint16_t>& train,
+                  const std::vector<uint16_t>& val, int vocab) {
+    if (train.size() < 3 || val.size() < 3) return;  // too short to say anything
+    const NgramLevels l = compute_ngram_levels(train.data(), train.size(), val.data(), val.size(), vocab);
+    write_ngram_levels(out_dir, l);
+    std::printf("prepare: n-gram levels on val (nats/token): uniform %.3f, unigram %.3f, bigram %.3f, "
+                "trigram %.3f -> %s\n",
+                l.uniform, l.unigram, l.bigram, l.trigram,
+                (std::filesystem::path(out_dir) / kNgramLevelsFile).string().c_str());
+    if (l.train_tokens < train.size() || l.val_tokens < val.size())
+        std::printf("prepare: (counted on the first %llu train tokens, scored on the first %llu val tokens)\n",
+                    (unsigned long long)l.train_tokens, (unsigned long long)l.val_tokens);
+}
+
 }  // namespace
 
 PrepareResult run_prepare(const PrepareOptions& options) {
@@ -144,11 +161,14 @@ PrepareResult run_prepare(const PrepareOptions& options) {
     const std::string val_path = (fs::path(options.out_dir) / "val.bin").string();
     // tokenizer.json is written only once the text has tokenized, beside the shards it decodes.
     save_tokenizer(loaded, options.out_dir);
-    write_shard(train_path, narrow(tokens, 0, train_count));
-    write_shard(val_path, narrow(tokens, train_count, tokens.size()));
+    const std::vector<uint16_t> train = narrow(tokens, 0, train_count);
+    const std::vector<uint16_t> val = narrow(tokens, train_count, tokens.size());
+    write_shard(train_path, train);
+    write_shard(val_path, val);
     const size_t val_count = tokens.size() - train_count;
     std::printf("prepare: wrote %s (%zu tokens) and %s (%zu tokens)\n", train_path.c_str(),
                 train_count, val_path.c_str(), val_count);
+    write_levels(options.out_dir, train, val, tokenizer.vocab_size());
     std::fflush(stdout);
     return {train_count, val_count, tokenizer.vocab_size()};
 }

@@ -29,8 +29,8 @@ struct PrepareResult {
     int vocab_size = 0;
 };
 
-// Writes <out_dir>/train.bin, val.bin and tokenizer.json (for gpt2 also encoder.json and
-// vocab.bpe), printing one progress line per phase. Throws Error on a bad option, a missing
+// Writes <out_dir>/train.bin, val.bin, tokenizer.json (for gpt2 also encoder.json and
+// vocab.bpe) and ngram_levels.json (data/ngram_levels.h), printing one progress line per phase. Throws Error on a bad option, a missing
 // or empty input, text the tokenizer cannot handle, or a vocabulary too large for uint16.
 PrepareResult run_prepare(const PrepareOptions& options);
 

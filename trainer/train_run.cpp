@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -31,6 +32,31 @@ double ms_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// Test hook, not a feature: NANOGPT_TEST_LR_SPIKE=STEP:FACTOR multiplies the learning rate of
+// that one step by FACTOR, so the loss really spikes (the insights' end-to-end tests use it:
+// a live run must show the loss_spike event). Unset: no effect at all.
+struct LrSpike {
+    int step = -1;
+    float factor = 1.0f;
+};
+LrSpike lr_spike_from_env() {
+    LrSpike s;
+    const char* v = std::getenv("NANOGPT_TEST_LR_SPIKE");
+    if (!v || !*v) return s;
+    char* end = nullptr;
+    const long step = std::strtol(v, &end, 10);
+    const bool colon = end && *end == ':';
+    const float factor = colon ? std::strtof(end + 1, &end) : 0.0f;
+    if (!colon || *end != '\0' || step < 0 || !(factor > 0.0f))
+        throw Error(std::string("NANOGPT_TEST_LR_SPIKE='") + v + "' is not STEP:FACTOR",
+                    "e.g. NANOGPT_TEST_LR_SPIKE=150:30 (a test hook; unset it to train normally)");
+    s.step = (int)step;
+    s.factor = factor;
+    std::printf("test hook NANOGPT_TEST_LR_SPIKE: the learning rate of step %d is multiplied by %g\n", s.step,
+                (double)s.factor);
+    return s;
+}
+
 // One run in progress: what the steps of the loop share. With several ranks every rank runs
 // the same loop on its slice of each batch; rank 0 alone writes files, prints and is watched.
 struct Run {
@@ -45,6 +71,7 @@ struct Run {
     HostParamReader params{model};
     TrainSummary summary;
     float best_val = INFINITY;
+    LrSpike lr_spike = lr_spike_from_env();
     int last_checkpoint = -1;  // the step model.bin and state.bin continue at, -1: none yet
     std::vector<int> x, y;
     std::vector<TensorStats> stats_scratch;  // ranks but 0: the snapshot's statistics request
@@ -181,7 +208,7 @@ struct Run {
             loss += model.forward(x.data(), y.data(), B, T, po) / accum;
             model.backward();
         }
-        const float lr = learning_rate_at(cfg, step);
+        const float lr = learning_rate_at(cfg, step) * (step == lr_spike.step ? lr_spike.factor : 1.0f);
         // A snapshot shows the state after this update (step + 1 updates): its exact statistics
         // come out of the optimizer's pass, then the watched values are copied. The final
         // state's snapshot may wait for a free buffer: that wait is not step time.

@@ -9,6 +9,7 @@
 #include "common/counter_rng.h"
 #include "common/error.h"
 #include "common/file_io.h"
+#include "data/ngram_levels.h"
 #include "trainer/mfu.h"
 
 #ifndef NANOGPT_GIT_REVISION
@@ -175,6 +176,18 @@ RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const B
     r.eval_interval = cfg.eval_interval;
     r.decay_lr = cfg.decay_lr;
     r.config_toml = config_text;
+    // The data's n-gram levels (nanogpt prepare writes them); data prepared before they
+    // existed simply has none, and an unreadable file costs the levels, not the run.
+    try {
+        if (const std::optional<NgramLevels> l = read_ngram_levels(r.data_dir)) {
+            r.reference.uniform = l->uniform;
+            r.reference.unigram = l->unigram;
+            r.reference.bigram = l->bigram;
+            r.reference.trigram = l->trigram;
+        }
+    } catch (const Error& e) {
+        std::printf("warning: %s: the run has no n-gram reference levels\n", e.what());
+    }
     return r;
 }
 

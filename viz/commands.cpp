@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "viz/export/export.h"
 #include "viz/hub/hub.h"
+#include "viz/insights/offline.h"
 #include "viz/protocol.h"
 #include "viz/store/reader.h"
 
@@ -22,6 +23,10 @@ struct ServeArgs {
 };
 struct ExportArgs {
     std::string run, format, out, runs = "runs";
+};
+struct InsightsArgs {
+    std::string path, runs = "runs";
+    bool no_snapshots = false, all = false;
 };
 }  // namespace
 
@@ -77,6 +82,32 @@ void add_export_command(CLI::App& app) {
             dir = a->runs + "/" + a->run;
         exporting::export_run(dir, a->format, a->out);
         std::printf("wrote %s\n", a->out.c_str());
+    });
+}
+
+void add_insights_command(CLI::App& app) {
+    auto a = std::make_shared<InsightsArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "insights", "run the insights detectors over a recorded run; one JSON insight message per line");
+    cmd->add_option("path", a->path, "run directory (runs/<session>), session id, or a metrics.csv")->required();
+    cmd->add_option("--runs", a->runs, "runs directory for a session id")->capture_default_str();
+    cmd->add_flag("--no-snapshots", a->no_snapshots, "do not feed the frames' statistics to the parameter detectors");
+    cmd->add_flag("--all", a->all, "print every message as the engine sent it (spans again as they grow)");
+    cmd->callback([a]() {
+        std::string path = a->path;
+        if (!std::filesystem::exists(path) && std::filesystem::is_directory(a->runs + "/" + path))
+            path = a->runs + "/" + path;
+        const insights::RecordedRun run = insights::read_recorded_run(path);
+        for (const std::string& note : run.notes) std::fprintf(stderr, "insights: %s\n", note.c_str());
+        std::vector<insights::Insight> sent;
+        insights::replay(run, [&](const insights::Insight& in) { sent.push_back(in); }, !a->no_snapshots);
+        const std::string session =
+            std::filesystem::is_directory(path) ? std::filesystem::path(path).lexically_normal().filename().string() : "";
+        for (const insights::Insight& in : a->all ? sent : insights::latest_per_id(sent))
+            std::printf("%s\n", protocol::insight(session, in).c_str());
+        std::fflush(stdout);  // whole JSON lines first, then the note, even when both go to one pipe
+        std::fprintf(stderr, "insights: %zu steps read, %zu insights\n", run.metrics.size(),
+                     insights::latest_per_id(sent).size());
     });
 }
 

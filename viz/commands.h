@@ -1,4 +1,5 @@
-// commands.h: the `serve` (the dashboard over recorded runs) and `export` subcommands.
+// commands.h: the `serve` (the dashboard over recorded runs), `export` and `insights` (the
+// detectors over a recorded run, viz/insights/offline.h) subcommands.
 #pragma once
 
 namespace CLI { class App; }
@@ -7,5 +8,6 @@ namespace nanogpt::viz {
 
 void add_serve_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+void add_insights_command(CLI::App& app);
 
 }  // namespace nanogpt::viz
