@@ -170,8 +170,8 @@ public:
     // a warm start), and on return the unit estimate of the top right singular vector; u (rows
     // floats) is scratch. Returns sigma, a lower bound of the top singular value that closes
     // in on it by a factor (s2/s1)^2 per iteration; 0 when W v = 0 (v is then 0: restart it).
-    // Reads W only: training is untouched. CPU: OpenBLAS sgemv; CUDA: cuBLAS sgemv with the
-    // norms kept on the device, one host wait for the result.
+    // Reads W only: training is untouched. CPU: plain loops (threaded for large W only);
+    // CUDA: cuBLAS sgemv with the norms kept on the device, one host wait for the result.
     virtual float power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) = 0;
 
     // ---- dashboard sampling ----
