@@ -20,6 +20,7 @@
 #include "viz/hub/hub.h"
 #include "viz/insights/engine.h"
 #include "viz/insights/probe_analysis.h"
+#include "viz/insights/spectra.h"
 #include "viz/protocol.h"
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
@@ -76,6 +77,7 @@ struct Dashboard::Impl {
     std::unique_ptr<hub::Hub> hub;
     RunInfo run_info;
     std::unique_ptr<insights::Engine> engine;  // on the worker thread only; null when off
+    std::unique_ptr<insights::MatrixCopy> matrices;  // whole block matrices at evaluations (spectra.h)
     std::atomic<bool> insights_alive{false};   // engine is set: read by the training thread
     std::set<int> announced;                   // insight ids already printed to the log
     int last_seen_step = 0;                    // worker: the last metrics step handled
@@ -248,6 +250,7 @@ struct Dashboard::Impl {
             v.token_ids = &b.row_ids;
             v.wte_offset = b.start;
         }
+        v.matrices = matrices.get();
         return v;
     }
 
@@ -359,6 +362,7 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
         m.engine = std::make_unique<insights::Engine>(m.model, m.run_info,
                                                       [&m](const insights::Insight& in) { m.publish_insight(in); });
     m.insights_alive = m.engine != nullptr;
+    if (m.engine) m.matrices = std::make_unique<insights::MatrixCopy>(insights::MatrixCopyPlan::make(m.model));
     for (SnapshotSlot& s : m.slots) {
         s.values.resize(m.plan.indices.size());
         s.grads.resize(m.plan.indices.size());
@@ -408,6 +412,7 @@ SnapshotRequest* Dashboard::snapshot_due(int step, bool final_state) {
         if (s.busy.compare_exchange_strong(expected, true)) {
             s.request.step = step;
             m.histograms->prepare(s.request.stats, step);
+            insights::request_sigma(m.model, s.request.stats);
             return &s.request;
         }
     }
@@ -421,10 +426,16 @@ void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
     for (SnapshotSlot& s : m.slots)
         if (&s.request == request) slot = &s;
     if (!slot) return;
-    // Only queues the copy: the viz worker waits for it (handle(SnapshotItem)).
+    // Only queues the copy: the viz worker waits for it (handle(SnapshotItem)). At evaluations
+    // also the whole block matrices, unless the other slot's copy is still in flight (a device
+    // backend has two pinned buffers: a third copy would make this thread wait).
+    bool matrices = false;
     try {
         m.fault("gather");
         slot->pending = reader.gather(m.plan.indices, slot->values.data(), slot->grads.data());
+        const SnapshotSlot& other = &m.slots[0] == slot ? m.slots[1] : m.slots[0];
+        if (m.matrices && m.insights_alive && !other.busy)
+            matrices = m.matrices->start(request->step, m.run_info.eval_interval, reader);
     } catch (const std::exception& e) {
         m.failure("gather", e.what());
         slot->pending.reset();
@@ -434,6 +445,7 @@ void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
     if (!m.push(SnapshotItem{slot})) {
         m.skipped++;
         slot->pending.reset();  // abandoned unread: a device copy may finish, nobody reads it
+        if (matrices) m.matrices->abandon();
         slot->busy = false;
     }
 }
