@@ -116,7 +116,9 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         o.port = 0;
         o.runs_dir = runs;
         obs = viz::make_dashboard(o);
-        obs->run_started(describe_model(model, nullptr, nullptr), RunInfo{});
+        RunInfo run;
+        run.device = model.backend().name();  // sigma_max's schedule depends on it (viz/insights/spectra.h)
+        obs->run_started(describe_model(model, nullptr, nullptr), run);
         client = std::make_unique<Client>(obs->port());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the client connect
         r.frame_bytes = obs->frame_bytes();

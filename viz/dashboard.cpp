@@ -78,6 +78,8 @@ struct Dashboard::Impl {
     RunInfo run_info;
     std::unique_ptr<insights::Engine> engine;  // on the worker thread only; null when off
     std::unique_ptr<insights::MatrixCopy> matrices;  // whole block matrices at evaluations (spectra.h)
+    std::unique_ptr<insights::SigmaSchedule> sigma;   // which matrices get sigma_max when (spectra.h)
+    int snapshots_asked = 0;                          // training thread: snapshot_due's count
     std::atomic<bool> insights_alive{false};   // engine is set: read by the training thread
     std::set<int> announced;                   // insight ids already printed to the log
     int last_seen_step = 0;                    // worker: the last metrics step handled
@@ -357,6 +359,7 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
     size_t slabs = 0;
     for (const TensorDesc& t : model.tensors) slabs += t.layers;
     m.histograms = std::make_unique<snapshot::HistogramSchedule>(slabs, m.opt.interval);
+    m.sigma = std::make_unique<insights::SigmaSchedule>(insights::SigmaSchedule::for_device(model, run.device));
     m.run_info = run;
     if (m.opt.insights)
         m.engine = std::make_unique<insights::Engine>(m.model, m.run_info,
@@ -412,7 +415,7 @@ SnapshotRequest* Dashboard::snapshot_due(int step, bool final_state) {
         if (s.busy.compare_exchange_strong(expected, true)) {
             s.request.step = step;
             m.histograms->prepare(s.request.stats, step);
-            insights::request_sigma(m.model, s.request.stats);
+            m.sigma->request(s.request.stats, m.snapshots_asked++);
             return &s.request;
         }
     }

@@ -320,6 +320,34 @@ TEST(Spectra, SigmaIsRequestedForMatricesOnly) {
         for (int l = 0; l < t.layers; l++, k++) EXPECT_EQ(stats[k].want_sigma, t.cols > 1) << t.name;
 }
 
+// On the CPU a large model's matrices take turns; every matrix is measured once per cycle.
+TEST(Spectra, SigmaTakesTurnsOnTheCpuForLargeModels) {
+    EXPECT_EQ(SigmaSchedule::for_device(model_desc(4, 128, 65, 64), "cpu").rounds(), 1);
+    EXPECT_EQ(SigmaSchedule::for_device(model_desc(12, 768, 50257, 1024), "cuda").rounds(), 1);
+    const ModelDesc gpt2 = model_desc(12, 768, 50257, 1024);
+    const SigmaSchedule cpu = SigmaSchedule::for_device(gpt2, "cpu");
+    ASSERT_GT(cpu.rounds(), 5);
+    std::vector<TensorStats> stats;
+    for (const TensorDesc& t : gpt2.tensors) stats.resize(stats.size() + t.layers);
+    std::vector<int> measured(stats.size(), 0);
+    for (int i = 0; i < cpu.rounds(); i++) {
+        for (TensorStats& s : stats) s = TensorStats{};
+        cpu.request(stats, 100 + i);
+        size_t floats = 0, k = 0;
+        for (const TensorDesc& t : gpt2.tensors)
+            for (int l = 0; l < t.layers; l++, k++)
+                if (stats[k].want_sigma) {
+                    measured[k]++;
+                    floats += (size_t)t.rows * t.cols;
+                }
+        // A round holds at most the limit, or one slab larger than it (wte).
+        EXPECT_TRUE(floats <= SigmaSchedule::kCpuFloats || floats == (size_t)50257 * 768) << i;
+    }
+    size_t k = 0;
+    for (const TensorDesc& t : gpt2.tensors)
+        for (int l = 0; l < t.layers; l++, k++) EXPECT_EQ(measured[k], t.cols > 1 ? 1 : 0) << t.name << ":" << l;
+}
+
 // The optimizer's snapshot pass: sigma_max arrives with the statistics of the slabs that ask,
 // matches the top singular value of the updated matrix, and the update is bit-identical to a
 // step that asked for nothing.

@@ -107,6 +107,7 @@ const EmbeddingStructure& EmbeddingAnalyzer::analyse(const float* rows, const st
     // Centre on the mean row, keep the centred rows for the PCA, normalise for the cosines.
     xc_.assign((size_t)n * C, 0.0);
     y_.assign((size_t)n * C, 0.0f);
+    norm_.assign(n, 0.0);
     std::vector<double> mean(C, 0.0);
     for (int i = 0; i < n; i++)
         for (int c = 0; c < C; c++) mean[c] += rows[(size_t)i * C + c];
@@ -118,7 +119,8 @@ const EmbeddingStructure& EmbeddingAnalyzer::analyse(const float* rows, const st
             xc_[(size_t)i * C + c] = x;
             norm += x * x;
         }
-        const double inv = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
+        norm_[i] = std::sqrt(norm);
+        const double inv = norm > 0 ? 1.0 / norm_[i] : 0.0;
         for (int c = 0; c < C; c++) y_[(size_t)i * C + c] = (float)(xc_[(size_t)i * C + c] * inv);
     }
     // The cosine matrix: the one n^2 C product of the frame.
@@ -369,28 +371,43 @@ void EmbeddingAnalyzer::frequency(int n, int C) {
         if (rank_of(token_of_row_[i]) >= 0) idx.push_back(i);
     const int m = (int)idx.size();
     if (m < 10) return;
-    // Re-centre on the ranked rows only.
-    std::vector<double> x((size_t)m * C), mean(C, 0.0);
-    for (int a = 0; a < m; a++)
-        for (int c = 0; c < C; c++) mean[c] += xc_[(size_t)idx[a] * C + c];
-    for (int c = 0; c < C; c++) mean[c] /= m;
-    for (int a = 0; a < m; a++)
-        for (int c = 0; c < C; c++) x[(size_t)a * C + c] = xc_[(size_t)idx[a] * C + c] - mean[c];
     std::vector<double> g((size_t)m * m);
-    for (int a = 0; a < m; a++)
-        for (int b = 0; b <= a; b++) {
-            double dot = 0;
-            const double* xa = x.data() + (size_t)a * C;
-            const double* xb = x.data() + (size_t)b * C;
+    if (m == n) {
+        // Every row ranked: the Gram matrix of the centred rows is the cosine matrix scaled by
+        // their norms, no second n^2 C product.
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < m; b++) g[(size_t)a * m + b] = norm_[a] * norm_[b] * s_[(size_t)a * n + b];
+    } else {
+        // Re-centre on the ranked rows only.
+        std::vector<double> x((size_t)m * C), mean(C, 0.0);
+        for (int a = 0; a < m; a++)
+            for (int c = 0; c < C; c++) mean[c] += xc_[(size_t)idx[a] * C + c];
+        for (int c = 0; c < C; c++) mean[c] /= m;
+        for (int a = 0; a < m; a++)
+            for (int c = 0; c < C; c++) x[(size_t)a * C + c] = xc_[(size_t)idx[a] * C + c] - mean[c];
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b <= a; b++) {
+                double dot = 0;
+                const double* xa = x.data() + (size_t)a * C;
+                const double* xb = x.data() + (size_t)b * C;
 #pragma omp simd reduction(+ : dot)
-            for (int c = 0; c < C; c++) dot += xa[c] * xb[c];
-            g[(size_t)a * m + b] = g[(size_t)b * m + a] = dot;
-        }
+                for (int c = 0; c < C; c++) dot += xa[c] * xb[c];
+                g[(size_t)a * m + b] = g[(size_t)b * m + a] = dot;
+            }
+    }
     const int p = std::min(4, m);  // three wanted, one spare to speed the third's convergence
-    std::vector<double> q((size_t)p * m), z((size_t)p * m);
-    for (int v = 0; v < p; v++)
-        for (int a = 0; a < m; a++) q[(size_t)v * m + a] = uniform_at(0xF2E9, (uint64_t)(v * m + a)) - 0.5;
-    for (int it = 0; it < 60; it++) {
+    // Warm-started from the last frame's directions (the rows keep their identity across
+    // frames): a few iterations follow them; a fresh start takes more.
+    std::vector<double>& q = pca_basis_;
+    int iters = 8;
+    if (q.size() != (size_t)p * m) {
+        q.resize((size_t)p * m);
+        for (int v = 0; v < p; v++)
+            for (int a = 0; a < m; a++) q[(size_t)v * m + a] = uniform_at(0xF2E9, (uint64_t)(v * m + a)) - 0.5;
+        iters = 60;
+    }
+    std::vector<double> z((size_t)p * m);
+    for (int it = 0; it < iters; it++) {
         for (int v = 0; v < p; v++)
             for (int a = 0; a < m; a++) {
                 double s = 0;

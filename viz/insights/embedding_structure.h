@@ -97,6 +97,8 @@ private:
     // buffers
     std::vector<float> y_;       // n x C centred, normalised
     std::vector<double> xc_;     // n x C centred (PCA)
+    std::vector<double> norm_;   // n: norms of the centred rows
+    std::vector<double> pca_basis_;  // the leading directions of the last frame (warm start)
     std::vector<float> s_;       // n x n cosines
     std::vector<double> a_;      // n x k similarity sums
     std::vector<int> labels_, best_labels_, token_of_row_;

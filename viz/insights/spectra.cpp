@@ -182,12 +182,32 @@ PowerLawFit fit_power_law(const std::vector<double>& values, int min_tail) {
 
 bool is_matrix(const TensorDesc& t) { return t.rows > 1 && t.cols > 1; }
 
-void request_sigma(const ModelDesc& model, std::vector<TensorStats>& stats) {
-    size_t k = 0;
+SigmaSchedule::SigmaSchedule(const ModelDesc& model, size_t max_floats) {
+    int round = 0;
+    size_t in_round = 0;
     for (const TensorDesc& t : model.tensors)
-        for (int l = 0; l < t.layers; l++, k++)
-            if (k < stats.size()) stats[k].want_sigma = is_matrix(t);
+        for (int l = 0; l < t.layers; l++) {
+            if (!is_matrix(t)) {
+                round_.push_back(-1);
+                continue;
+            }
+            const size_t n = (size_t)t.rows * t.cols;
+            if (max_floats > 0 && in_round > 0 && in_round + n > max_floats) {
+                round++;
+                in_round = 0;
+            }
+            round_.push_back(round);
+            in_round += n;
+        }
+    rounds_ = round + 1;
 }
+
+void SigmaSchedule::request(std::vector<TensorStats>& stats, int snapshot_index) const {
+    const int now = ((snapshot_index % rounds_) + rounds_) % rounds_;
+    for (size_t k = 0; k < stats.size() && k < round_.size(); k++) stats[k].want_sigma = round_[k] == now;
+}
+
+void request_sigma(const ModelDesc& model, std::vector<TensorStats>& stats) { SigmaSchedule(model).request(stats, 0); }
 
 namespace {
 bool is_block_matrix(const TensorDesc& t) {

@@ -53,10 +53,34 @@ struct PowerLawFit {
 };
 PowerLawFit fit_power_law(const std::vector<double>& values, int min_tail = 10);
 
-// The 2-D slabs' ids that get sigma_max: every matrix (wte, wpe, qkvw, attprojw, fcw, fcprojw).
+// The slabs that get sigma_max: every matrix (wte, wpe, qkvw, attprojw, fcw, fcprojw).
 bool is_matrix(const TensorDesc& t);
-// Sets want_sigma on every matrix slab of `stats` (ModelDesc order; after the histogram
-// schedule has reset them for this snapshot).
+
+// Which matrix slabs measure sigma_max at which snapshot. The matrices are cut, in ModelDesc
+// order, into rounds of at most max_floats values each (a slab larger than that is a round of
+// its own); snapshot i measures round i % rounds. With no limit (a GPU: 0.3 ms for all of
+// GPT-2 124M's matrices) there is one round and every snapshot measures every matrix. On the
+// CPU the limit is kCpuFloats: the char demo (0.8 M values) is one round, GPT-2 124M (124 M, a
+// second per snapshot on 2 cores) takes 13, so each of its matrices is measured every 13th
+// snapshot and the others read 0 (not measured) in between.
+class SigmaSchedule {
+public:
+    static constexpr size_t kCpuFloats = 8u << 20;
+    SigmaSchedule(const ModelDesc& model, size_t max_floats = 0);  // 0: no limit
+    // RunInfo::device: "cuda" has no limit, anything else the CPU's.
+    static SigmaSchedule for_device(const ModelDesc& model, const std::string& device) {
+        return SigmaSchedule(model, device == "cuda" ? 0 : kCpuFloats);
+    }
+    int rounds() const { return rounds_; }
+    // Sets want_sigma on the slabs of `stats` (ModelDesc order) this snapshot measures; call
+    // after the histogram schedule has reset them for the snapshot.
+    void request(std::vector<TensorStats>& stats, int snapshot_index) const;
+
+private:
+    std::vector<int> round_;  // per slab, -1 for vectors
+    int rounds_ = 1;
+};
+// Every matrix, every snapshot.
 void request_sigma(const ModelDesc& model, std::vector<TensorStats>& stats);
 
 // Which matrices are copied whole at evaluations, for the power-law fit: the block matrices
