@@ -179,6 +179,10 @@ void ProfilingBackend::adamw_update(float* param, const float* grad, float* m, f
     });
 }
 
+float ProfilingBackend::power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) {
+    return timed("power_iteration", [&] { return inner_.power_iteration(W, rows, cols, v, u, iters); });
+}
+
 std::unique_ptr<PendingCopy> ProfilingBackend::gather_async(const float* params,
                                                             const float* grads,
                                                             const uint64_t* indices, size_t n,

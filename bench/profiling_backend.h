@@ -96,6 +96,7 @@ public:
     void adamw_update(float* param, const float* grad, float* m, float* v, size_t n, float lr,
                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                       int t, TensorStats* stats, int slabs) override;
+    float power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) override;
 
     std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
                                               const uint64_t* indices, size_t n, float* values,

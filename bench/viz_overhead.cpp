@@ -123,6 +123,7 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         o.runs_dir = runs;
         obs = viz::make_dashboard(o);
         RunInfo info;
+        info.device = model.backend().name();  // sigma_max's schedule depends on it (viz/insights/spectra.h)
         info.batch_size = B;
         info.block_size = T;
         obs->run_started(describe_model(model, nullptr, nullptr), info);

@@ -47,6 +47,11 @@ struct TensorStats {
     float hist_lo = -1, hist_hi = 1;  // set by the caller before the pass
     bool want_hist = true;            // set by the caller: false skips the histogram (left 0)
     uint32_t hist[kBins] = {};
+    // Set by the caller for a 2-D slab: the optimizer then estimates its top singular value
+    // after the update (Backend::power_iteration, warm-started from the last snapshot's vector;
+    // trainer/optimizer.cpp). sigma_max stays 0 when not asked for or not a matrix.
+    bool want_sigma = false;
+    float sigma_max = 0;
 };
 
 struct Dropout {
@@ -163,6 +168,17 @@ public:
                               float lr, float beta1, float beta2, float eps, float weight_decay,
                               float grad_scale, int t, TensorStats* stats = nullptr,
                               int slabs = 1) = 0;
+
+    // ---- dashboard spectra ----
+    // The top singular value of W (rows x cols, row-major) by `iters` power iterations, each
+    //   u = W v / |W v|,  v = W^T u,  sigma = |v|,  v = v / sigma.
+    // v (cols floats) holds the start on entry, any non-zero vector (the last call's result:
+    // a warm start), and on return the unit estimate of the top right singular vector; u (rows
+    // floats) is scratch. Returns sigma, a lower bound of the top singular value that closes
+    // in on it by a factor (s2/s1)^2 per iteration; 0 when W v = 0 (v is then 0: restart it).
+    // Reads W only: training is untouched. CPU: plain loops (threaded for large W only);
+    // CUDA: cuBLAS sgemv with the norms kept on the device, one host wait for the result.
+    virtual float power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) = 0;
 
     // ---- dashboard sampling ----
     // values[i] = params[indices[i]], grad_values[i] = grads[indices[i]] for the n indices

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/counter_rng.h"
 #include "common/error.h"
 
 namespace nanogpt {
@@ -31,6 +32,9 @@ AdamW::AdamW(GPT2& model, const AdamWSettings& s, Communicator* comm) : model_(m
 AdamW::~AdamW() {
     model_.backend().release(m_);
     model_.backend().release(v_);
+    for (float* p : sigma_v_)
+        if (p) model_.backend().release(p);
+    if (sigma_u_) model_.backend().release(sigma_u_);
 }
 
 float AdamW::grad_norm() {
@@ -75,6 +79,7 @@ float AdamW::step(float lr, int t, TensorStats* stats) {
     if (stats) {
         reduce_stats(stats);
         comm_->allgather(model_.grads(), shard_);  // the watched gradients, averaged, everywhere
+        estimate_all_sigma(stats);  // on the gathered parameters: whole matrices, every rank alike
     }
     return norm;
 }
@@ -83,9 +88,12 @@ float AdamW::step(float lr, int t, TensorStats* stats) {
 void AdamW::update_all(float lr, int t, float scale, TensorStats* stats) {
     Backend& be = model_.backend();
     TensorStats* slab = stats;
+    int first_slab = 0;
     for (const ParamTensorInfo& info : model_.layout().tensors) {
         TensorStats* tensor_stats = slab;
         if (slab) slab += info.layers;
+        const int tensor_first_slab = first_slab;
+        first_slab += info.layers;
         if (info.is_bias && !s_.train_biases) continue;  // frozen at zero: no stats either
         float wd = info.is_matrix ? s_.weight_decay : 0.0f;
         // wte's rows past the vocabulary are padding (Vp > V, as llm.c): zeros that are not
@@ -102,6 +110,7 @@ void AdamW::update_all(float lr, int t, float scale, TensorStats* stats) {
             be.adamw_update(model_.params() + o, model_.grads() + o, m_ + o, v_ + o,
                             info.size - stat_size, lr, s_.beta1, s_.beta2, s_.eps, wd, scale, t);
         }
+        if (tensor_stats && info.is_matrix) estimate_sigma(info, tensor_first_slab, tensor_stats);
     }
 }
 
@@ -130,6 +139,48 @@ void AdamW::update_shard(float lr, int t, float scale, TensorStats* stats) {
             const size_t a = info.offset + (size_t)l * per_layer;
             update(a, a + stat_size, wd, tensor_stats ? tensor_stats + l : nullptr);
             if (stat_size < per_layer) update(a + stat_size, a + per_layer, wd, nullptr);
+        }
+    }
+}
+
+void AdamW::estimate_all_sigma(TensorStats* stats) {
+    int first_slab = 0;
+    for (const ParamTensorInfo& info : model_.layout().tensors) {
+        if (info.is_matrix) estimate_sigma(info, first_slab, stats + first_slab);
+        first_slab += info.layers;
+    }
+}
+
+// Reads the updated parameters only, into buffers of its own: the training is untouched.
+void AdamW::estimate_sigma(const ParamTensorInfo& info, int first_slab, TensorStats* stats) {
+    Backend& be = model_.backend();
+    // wte's padding rows are not part of the model (as its statistics above).
+    const int rows = std::strcmp(info.name, "wte") == 0 ? model_.config().vocab_size : info.rows;
+    for (int l = 0; l < info.layers; l++) {
+        if (!stats[l].want_sigma) continue;
+        if (sigma_v_.empty()) sigma_v_.assign(num_slabs(), nullptr);
+        if (!sigma_u_) {
+            int longest = 0;
+            for (const ParamTensorInfo& t : model_.layout().tensors)
+                if (t.is_matrix) longest = std::max(longest, t.rows);
+            sigma_u_ = be.alloc(longest);
+        }
+        float*& v = sigma_v_[first_slab + l];
+        int iters = kSigmaIters;
+        if (!v) {
+            v = be.alloc(info.cols);
+            iters = kSigmaFirstIters;
+        }
+        const float* W = model_.params() + info.offset + (size_t)l * info.rows * info.cols;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            if (iters == kSigmaFirstIters) {  // a fixed pseudo-random start (any seed would do)
+                std::vector<float> start(info.cols);
+                for (int j = 0; j < info.cols; j++) start[j] = uniform_at(0x51ea, (uint64_t)j) - 0.5f;
+                be.to_device(v, start.data(), start.size() * sizeof(float));
+            }
+            stats[l].sigma_max = be.power_iteration(W, rows, info.cols, v, sigma_u_, iters);
+            if (stats[l].sigma_max > 0.0f || iters == kSigmaFirstIters) break;
+            iters = kSigmaFirstIters;  // the vector fell into W's null space: start again
         }
     }
 }

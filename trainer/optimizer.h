@@ -35,7 +35,10 @@ public:
     // tensor, in layout order (num_slabs() of them): the dashboard's exact statistics, computed
     // in the same pass; sharded, every rank must pass them (the same histogram ranges) and each
     // gets the statistics of the whole tensors, and the averaged gradients of every shard are
-    // gathered so that the watched ones are right wherever they live. Collective.
+    // gathered so that the watched ones are right wherever they live.
+    // A 2-D slab whose stats ask for it (want_sigma) also gets its top singular value after the
+    // update (sigma_max), by power iteration warm-started from its vector of the last snapshot
+    // that asked. Collective.
     float step(float lr, int t, TensorStats* stats = nullptr);
     int num_slabs() const;
     float grad_norm();  // of the local gradients as they are now (no averaging)
@@ -50,12 +53,17 @@ public:
     // The floats of one rank's shard: the parameter count over the ranks, rounded up.
     static size_t shard_floats(size_t params, int ranks) { return (params + ranks - 1) / ranks; }
 
+    // Power iterations per snapshot for sigma_max: from a fresh start vector, then warm.
+    static constexpr int kSigmaFirstIters = 30, kSigmaIters = 2;
+
 private:
     float averaged_norm();
     void update_all(float lr, int t, float scale, TensorStats* stats);
     void update_shard(float lr, int t, float scale, TensorStats* stats);
     void reduce_stats(TensorStats* stats);
     std::vector<float> gather_state(const float* shard_state) const;
+    void estimate_sigma(const ParamTensorInfo& info, int first_slab, TensorStats* stats);
+    void estimate_all_sigma(TensorStats* stats);
 
     GPT2& model_;
     AdamWSettings s_;
@@ -64,6 +72,10 @@ private:
     size_t lo_ = 0, hi_ = 0, shard_ = 0;  // this rank's range of the parameters
     float* m_ = nullptr;                  // moments of [lo_, hi_) (all parameters unsharded)
     float* v_ = nullptr;
+    // sigma_max's warm starts: a right singular vector per slab (device, allocated the first
+    // time the slab is asked for, null until then) and the scratch of the longest column.
+    std::vector<float*> sigma_v_;
+    float* sigma_u_ = nullptr;
 };
 
 }  // namespace nanogpt

@@ -21,6 +21,7 @@
 #include "viz/insights/engine.h"
 #include "viz/insights/probe_analysis.h"
 #include "viz/insights/probe_record.h"
+#include "viz/insights/spectra.h"
 #include "viz/protocol.h"
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
@@ -77,6 +78,9 @@ struct Dashboard::Impl {
     std::unique_ptr<hub::Hub> hub;
     RunInfo run_info;
     std::unique_ptr<insights::Engine> engine;  // on the worker thread only; null when off
+    std::unique_ptr<insights::MatrixCopy> matrices;  // whole block matrices at evaluations (spectra.h)
+    std::unique_ptr<insights::SigmaSchedule> sigma;   // which matrices get sigma_max when (spectra.h)
+    int snapshots_asked = 0;                          // training thread: snapshot_due's count
     std::atomic<bool> insights_alive{false};   // engine is set: read by the training thread
     std::set<int> announced;                   // insight ids already printed to the log
     int last_seen_step = 0;                    // worker: the last metrics step handled
@@ -271,6 +275,7 @@ struct Dashboard::Impl {
             v.token_ids = &b.row_ids;
             v.wte_offset = b.start;
         }
+        v.matrices = matrices.get();
         return v;
     }
 
@@ -377,11 +382,13 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
     size_t slabs = 0;
     for (const TensorDesc& t : model.tensors) slabs += t.layers;
     m.histograms = std::make_unique<snapshot::HistogramSchedule>(slabs, m.opt.interval);
+    m.sigma = std::make_unique<insights::SigmaSchedule>(insights::SigmaSchedule::for_device(model, run.device));
     m.run_info = run;
     if (m.opt.insights)
         m.engine = std::make_unique<insights::Engine>(m.model, m.run_info,
                                                       [&m](const insights::Insight& in) { m.publish_insight(in); });
     m.insights_alive = m.engine != nullptr;
+    if (m.engine) m.matrices = std::make_unique<insights::MatrixCopy>(insights::MatrixCopyPlan::make(m.model));
     for (SnapshotSlot& s : m.slots) {
         s.values.resize(m.plan.indices.size());
         s.grads.resize(m.plan.indices.size());
@@ -431,6 +438,7 @@ SnapshotRequest* Dashboard::snapshot_due(int step, bool final_state) {
         if (s.busy.compare_exchange_strong(expected, true)) {
             s.request.step = step;
             m.histograms->prepare(s.request.stats, step);
+            m.sigma->request(s.request.stats, m.snapshots_asked++);
             return &s.request;
         }
     }
@@ -444,10 +452,16 @@ void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
     for (SnapshotSlot& s : m.slots)
         if (&s.request == request) slot = &s;
     if (!slot) return;
-    // Only queues the copy: the viz worker waits for it (handle(SnapshotItem)).
+    // Only queues the copy: the viz worker waits for it (handle(SnapshotItem)). At evaluations
+    // also the whole block matrices, unless the other slot's copy is still in flight (a device
+    // backend has two pinned buffers: a third copy would make this thread wait).
+    bool matrices = false;
     try {
         m.fault("gather");
         slot->pending = reader.gather(m.plan.indices, slot->values.data(), slot->grads.data());
+        const SnapshotSlot& other = &m.slots[0] == slot ? m.slots[1] : m.slots[0];
+        if (m.matrices && m.insights_alive && !other.busy)
+            matrices = m.matrices->start(request->step, m.run_info.eval_interval, reader);
     } catch (const std::exception& e) {
         m.failure("gather", e.what());
         slot->pending.reset();
@@ -457,6 +471,7 @@ void Dashboard::snapshot_ready(SnapshotRequest* request, ParamReader& reader) {
     if (!m.push(SnapshotItem{slot})) {
         m.skipped++;
         slot->pending.reset();  // abandoned unread: a device copy may finish, nobody reads it
+        if (matrices) m.matrices->abandon();
         slot->busy = false;
     }
 }

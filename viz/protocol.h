@@ -22,10 +22,13 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // The per-layer statistics in a frame, in this order (tensor "stats", field = tensor name).
 // hist_step: the step the histogram was counted at (histograms refresh less often than the
-// other statistics: viz/snapshot/histogram_schedule.h).
-inline constexpr const char* kStatNames[] = {"mean", "std", "min", "max", "rms", "grad_rms",
-                                             "update_ratio", "hist_lo", "hist_hi", "hist_step"};
-inline constexpr int kNumStats = 10;
+// other statistics: viz/snapshot/histogram_schedule.h). sigma_max: the top singular value of a
+// 2-D slab (power iteration in the optimizer's pass), stable_rank = |W|_F^2 / sigma_max^2;
+// both 0 for vectors and when not measured. New names go at the end (the page reads by name).
+inline constexpr const char* kStatNames[] = {"mean",    "std",     "min",       "max",
+                                             "rms",     "grad_rms", "update_ratio", "hist_lo",
+                                             "hist_hi", "hist_step", "sigma_max", "stable_rank"};
+inline constexpr int kNumStats = 12;
 
 // The wire name of an event kind: "eval", "sample", "checkpoint", "info", "interrupted".
 const char* event_kind_name(EventKind kind);

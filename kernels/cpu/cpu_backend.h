@@ -53,6 +53,8 @@ public:
                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                       int t, TensorStats* stats, int slabs) override;
 
+    float power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) override;
+
     std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
                                               const uint64_t* indices, size_t n, float* values,
                                               float* grad_values) override;

@@ -82,6 +82,8 @@ public:
                       float beta1, float beta2, float eps, float weight_decay, float grad_scale,
                       int t, TensorStats* stats, int slabs) override;
 
+    float power_iteration(const float* W, int rows, int cols, float* v, float* u, int iters) override;
+
     std::unique_ptr<PendingCopy> gather_async(const float* params, const float* grads,
                                               const uint64_t* indices, size_t n, float* values,
                                               float* grad_values) override;
@@ -118,6 +120,12 @@ private:
     void free_stats();
     int begin_stats(const TensorStats* stats, size_t n, int slabs);
     void finish_stats(TensorStats* stats, int slabs, int chunks);
+    // spectral.cu: a cuBLAS handle in device pointer mode and its scalars, created on the
+    // first power_iteration (free_spectral in the destructor).
+    struct SpectralState;
+    SpectralState* spectral_ = nullptr;
+    void init_spectral();
+    void free_spectral();
     // gather.cu: side stream, device index buffer, pinned double buffers, events.
     struct SampleState;
     SampleState* sample_ = nullptr;

@@ -61,6 +61,7 @@ CudaBackend::~CudaBackend() {
     // Errors here cannot be reported (a destructor must not throw) and the process may be
     // unwinding from an earlier CUDA failure: every step is attempted, failures are ignored.
     if (stream_) (void)cudaStreamSynchronize(stream_);
+    try { if (spectral_) free_spectral(); } catch (...) {}
     try { if (sample_) free_sample(); } catch (...) {}
     try { if (stats_) free_stats(); } catch (...) {}
     try { if (norm_) free_norm(); } catch (...) {}

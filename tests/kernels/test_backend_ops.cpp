@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/cpu/cpu_backend.h"
@@ -413,6 +414,47 @@ OpCase adamw_case() {
             {{"p", Compare::close, kFp32}, {"m", Compare::close, kFp32}, {"v", Compare::close, kFp32}}};
 }
 
+// ---------------------------------------------------------------- power iteration
+
+// The dashboard's sigma_max: a few iterations from the same start, wide and tall matrices (the
+// two GEMV orientations), the result copied into a one-float tensor so the table compares it.
+OpCase power_iteration_case(int rows, int cols, int iters, uint64_t seed) {
+    return {"power_iteration" + dims({{"rows", rows}, {"cols", cols}, {"iters", iters}}),
+            [=] {
+                return std::vector<Tensor>{floats("w", random_vec((size_t)rows * cols, seed, 0.02f)),
+                                           floats("v", random_vec(cols, seed + 1)), floats("u", nan_vec(rows)),
+                                           floats("sigma", nan_vec(1))};
+            },
+            [=](Backend& be, Bufs& b) {
+                const float sigma = be.power_iteration(b.f("w"), rows, cols, b.f("v"), b.f("u"), iters);
+                be.to_device(b.f("sigma"), &sigma, sizeof(float));
+            },
+            {{"v", Compare::close, kFp32}, {"u", Compare::close, kFp32}, {"sigma", Compare::close, kFp32},
+             {"w", Compare::unchanged}},
+            kFp32Only};
+}
+
+// W = 0: sigma 0 and v zeroed ("restart it"), exactly.
+OpCase power_iteration_zero_case() {
+    const int rows = 17, cols = 9;
+    return {"power_iteration zero matrix",
+            [=] {
+                return std::vector<Tensor>{floats("w", std::vector<float>((size_t)rows * cols, 0.0f)),
+                                           floats("v", random_vec(cols, 5)), floats("u", nan_vec(rows)),
+                                           floats("sigma", nan_vec(1))};
+            },
+            [=](Backend& be, Bufs& b) {
+                const float sigma = be.power_iteration(b.f("w"), rows, cols, b.f("v"), b.f("u"), 3);
+                be.to_device(b.f("sigma"), &sigma, sizeof(float));
+            },
+            {{"v", Compare::same_bits}, {"sigma", Compare::same_bits}},
+            kFp32Only,
+            [](const Results& got) {
+                EXPECT_EQ(got.at("sigma")[0], 0.0f);
+                for (float x : got.at("v")) EXPECT_EQ(x, 0.0f);
+            }};
+}
+
 // ---------------------------------------------------------------- the table
 
 std::vector<OpCase> make_table() {
@@ -457,6 +499,11 @@ std::vector<OpCase> make_table() {
     }
     t.push_back(dropout_inactive_case());
     t.push_back(adamw_case());
+    // GPT-2's qkvw (2304 x 768) and fcprojw (768 x 3072), odd sizes, one iteration.
+    for (auto [rows, cols, iters] : {std::tuple{2304, 768, 3}, std::tuple{768, 3072, 2}, std::tuple{37, 53, 1},
+                                     std::tuple{65, 128, 20}})
+        t.push_back(power_iteration_case(rows, cols, iters, 400 + rows));
+    t.push_back(power_iteration_zero_case());
     return t;
 }
 

@@ -17,6 +17,7 @@
 namespace nanogpt::viz::insights {
 
 using Sink = std::function<void(const Insight&)>;
+class MatrixCopy;  // spectra.h
 
 // One snapshot as the parameter detectors see it: exact statistics of every slab (ModelDesc
 // order) and the values and gradients gathered for the frame (viz/snapshot/plan.h's blocks;
@@ -29,6 +30,9 @@ struct SnapshotView {
     // Per watched wte row: its token id and where its C values start in `values`.
     const std::vector<int>* token_ids = nullptr;
     size_t wte_offset = 0;
+    // The whole block matrices, copied at evaluations when they fit (spectra.h): take(step)
+    // them, release() once done. Null when the watcher copies none.
+    MatrixCopy* matrices = nullptr;
 };
 
 class Engine {

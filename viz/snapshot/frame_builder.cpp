@@ -122,7 +122,9 @@ Frame FrameBuilder::build(int step, const std::vector<float>& values, const std:
                                       (float)std::sqrt(s.grad_sumsq / n),
                                       (float)(s.sumsq > 0 ? std::sqrt(s.update_sumsq / s.sumsq) : 0.0),
                                       s.hist_lo, s.hist_hi,
-                                      (float)(k < hist_steps.size() ? hist_steps[k] : step)};
+                                      (float)(k < hist_steps.size() ? hist_steps[k] : step),
+                                      s.sigma_max,
+                                      (float)(s.sigma_max > 0 ? s.sumsq / ((double)s.sigma_max * s.sigma_max) : 0.0)};
             add("stats", "stats", layer, t.name.c_str(), {protocol::kNumStats}, false, std::move(row));
             std::vector<float> hist(TensorStats::kBins);
             for (int b = 0; b < TensorStats::kBins; b++) hist[b] = (float)s.hist[b];
