@@ -12,7 +12,8 @@
 // {[session]: set}, mutated in place by mergeInsight (the map around the sets is new on change,
 // so the store notifies; views compare `version`).
 // Insight = {id, kind, family, step, stepEnd, open, severity, subject, title, evidence {name:
-//   number|null}, explanation, causes [], tries [], members [] (token ids, clusters only)}
+//   number|null}, explanation, causes [], tries [], groups [{label, tokens: [ids]}] (embedding
+//   clusters: from `groups`, else `members` or evidence "token:<id>" as one group)}
 //
 // Families (FAMILY): `phase` (spans of the loss curve: drawn as bands), `event` (spikes,
 // divergence, overfitting...: marks on the loss chart and the timeline), `parameter` (patterns
@@ -79,10 +80,16 @@ export function normalizeInsight(msg) {
   if (msg.evidence && typeof msg.evidence === 'object') {
     for (const [k, v] of Object.entries(msg.evidence)) evidence[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
   }
-  let members = Array.isArray(msg.members) ? msg.members.filter(isInt) : [];
-  if (!members.length) {
-    // Cluster members may travel as evidence entries "token:<id>" (the evidence is numbers only).
-    for (const k of Object.keys(evidence)) { const m = /^token[:_](\d+)$/.exec(k); if (m) members.push(Number(m[1])); }
+  // Token groups (embedding clusters): `groups` [{label, tokens: [ids]}]; else one group from
+  // `members` [ids] or from evidence entries "token:<id>" (the evidence is numbers only).
+  let groups = Array.isArray(msg.groups) ? msg.groups.filter((g) => g && Array.isArray(g.tokens))
+    .map((g) => ({ label: typeof g.label === 'string' ? g.label : '', tokens: g.tokens.filter(isInt) })) : [];
+  if (!groups.length) {
+    const members = Array.isArray(msg.members) ? msg.members.filter(isInt) : [];
+    if (!members.length) {
+      for (const k of Object.keys(evidence)) { const m = /^token[:_](\d+)$/.exec(k); if (m) members.push(Number(m[1])); }
+    }
+    if (members.length) groups = [{ label: '', tokens: members }];
   }
   const kind = typeof msg.kind === 'string' ? msg.kind : 'unknown';
   return {
@@ -95,7 +102,7 @@ export function normalizeInsight(msg) {
     evidence,
     explanation: typeof msg.explanation === 'string' ? msg.explanation : '',
     causes: strings(msg.causes), tries: strings(msg.try),
-    members,
+    groups,
   };
 }
 
@@ -242,6 +249,19 @@ export function parseSubject(subject) {
   return { type: 'other', text: s };
 }
 
+/**
+ * The Parameters views' item a subject points at ({name, layer}, what a click selects): the
+ * tensor itself; for every layer of a tensor, its layer 0; for a head or a layer, that layer's
+ * qkvw (a head's weights are rows of it). Null for the run or an unknown subject.
+ */
+export function itemOfSubject(subject) {
+  const p = parseSubject(subject);
+  if (p.type === 'tensor') return { name: p.name, layer: p.layer };
+  if (p.type === 'tensors') return { name: p.name, layer: 0 };
+  if (p.type === 'head' || p.type === 'layer') return { name: 'qkvw', layer: p.layer };
+  return null;
+}
+
 /** The subject in words: "qkvw · layer 2", "head 3 of layer 1", "layer 2", "" for the run. */
 export function subjectText(subject) {
   const p = parseSubject(subject);
@@ -261,28 +281,35 @@ export function subjectText(subject) {
  * subjects naming a tensor in every layer) and the watched wte rows (for cluster members).
  * Returns {tensors: Map('name:layer' -> Flag), layers: Map(layer -> Flag), heads: Map('l.h' ->
  * Flag), clusters: [{cloud, rows (indices into the frame's watched rows), tokens, label,
- * severity, id}], notes: [Insight]}, Flag = {name?, layer, head?, severity, titles: [], ids: []}.
+ * severity, id, group (its index in the insight's groups)}], notes: [Insight]}, Flag = {name?, layer, head?, severity (the most severe), titles: [],
+ * ids: [], kinds: []}.
  */
+export const NO_HIGHLIGHTS = Object.freeze({ tensors: new Map(), layers: new Map(), heads: new Map(), clusters: [], notes: [] });
+
 export function paramHighlights(list, step, frame = null, { hold = 0 } = {}) {
   const out = { tensors: new Map(), layers: new Map(), heads: new Map(), clusters: [], notes: [] };
   const L = frame?.model?.L ?? 0;
   const flag = (map, key, base, ins) => {
-    const f = map.get(key) ?? { ...base, severity: ins.severity, titles: [], ids: [] };
+    const f = map.get(key) ?? { ...base, severity: ins.severity, titles: [], ids: [], kinds: [] };
     f.severity = maxSeverity(f.severity, ins.severity);
     f.titles.push(ins.title);
     f.ids.push(ins.id);
+    if (!f.kinds.includes(ins.kind)) f.kinds.push(ins.kind);
     map.set(key, f);
   };
   for (const ins of activeAt(list, step, { hold })) {
     if (ins.family !== FAMILY.parameter && ins.family !== FAMILY.probe) continue;
     out.notes.push(ins);
     const p = parseSubject(ins.subject);
-    if (ins.kind === K.embedding_clusters && ins.members.length) {
+    if (ins.kind === K.embedding_clusters && ins.groups.length) {
       const name = p.type === 'tensor' ? p.name : 'wte';
       const ids = frame?.block(name)?.rows ?? [];
       const text = frame?.block(name)?.text ?? [];
-      const rows = ins.members.map((id) => ids.indexOf(id)).filter((i) => i >= 0);
-      out.clusters.push({ cloud: name, rows, tokens: rows.map((i) => text[i]), label: ins.title, severity: ins.severity, id: ins.id });
+      ins.groups.forEach((g, group) => {
+        const rows = g.tokens.map((id) => ids.indexOf(id)).filter((i) => i >= 0);
+        out.clusters.push({ cloud: name, rows, tokens: rows.map((i) => text[i]), label: g.label || ins.title,
+          severity: ins.severity, id: ins.id, group });
+      });
       continue;
     }
     if (p.type === 'tensor') flag(out.tensors, `${p.name}:${p.layer}`, { name: p.name, layer: p.layer }, ins);

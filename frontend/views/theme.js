@@ -43,6 +43,9 @@ export const SEVERITY_STYLE = {
   warning: { color: '#E69F00', shape: 'triangle' },
   critical: { color: '#D55E00', shape: 'square' },
 };
+// Token groups an insight names (embedding clusters): rings around their members, one colour per
+// group, each with its label beside it (Okabe-Ito without the sky blue of info marks).
+export const GROUP_COLORS = ['#E69F00', '#009E73', '#F0E442', '#CC79A7', '#0072B2', '#D55E00'];
 export const LEVEL_LINE = 'rgba(216, 222, 230, 0.5)'; // n-gram reference levels: dotted, labelled
 
 export const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';

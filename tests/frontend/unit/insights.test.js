@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
-  activeAt, createInsightSet, evidenceRows, familyOf, holdSteps, insightList, insightMarks, insightSetOf, markAt,
+  activeAt, createInsightSet, evidenceRows, familyOf, holdSteps, insightList, itemOfSubject, insightMarks, insightSetOf, markAt,
   mergeInsight, normalizeInsight, paramHighlights, parseSubject, phaseBands, stepRange, subjectText,
 } from '../../../frontend/state/insights.js';
 import { INSIGHT_KINDS } from '../../../frontend/net/protocol.js';
@@ -45,8 +45,11 @@ test('messages without an integer id or step are refused; fields are normalised'
   assert.deepEqual(n.tries, ['x']);
   assert.deepEqual(n.causes, []);
   assert.equal(n.title, 'loss spike', 'a missing title falls back to the kind');
-  assert.deepEqual(normalizeInsight(insightMsg({ evidence: { 'token:4': 1, 'token_9': 1, z: 2 } })).members, [4, 9]);
-  assert.deepEqual(normalizeInsight(insightMsg({ members: [3, 'a', 5] })).members, [3, 5]);
+  assert.deepEqual(normalizeInsight(insightMsg({ evidence: { 'token:4': 1, 'token_9': 1, z: 2 } })).groups, [{ label: '', tokens: [4, 9] }]);
+  assert.deepEqual(normalizeInsight(insightMsg({ members: [3, 'a', 5] })).groups, [{ label: '', tokens: [3, 5] }]);
+  assert.deepEqual(normalizeInsight(insightMsg({ groups: [{ label: 'vowels', tokens: [1, 2] }, { tokens: [7] }, 'junk'] })).groups,
+    [{ label: 'vowels', tokens: [1, 2] }, { label: '', tokens: [7] }]);
+  assert.deepEqual(normalizeInsight(insightMsg({})).groups, []);
 });
 
 test('families: every kind the C++ engine names has one; unknown kinds are events', () => {
@@ -134,6 +137,10 @@ test('subjects name tensors, layers and heads', () => {
   assert.deepEqual(parseSubject('layer:0'), { type: 'layer', layer: 0 });
   assert.equal(parseSubject('what is this?').type, 'other');
   assert.equal(subjectText('head:1.3'), 'head 3 of layer 1');
+  assert.deepEqual(itemOfSubject('head:1.3'), { name: 'qkvw', layer: 1 }, 'a head lives in its layer\'s qkvw');
+  assert.deepEqual(itemOfSubject('fcw'), { name: 'fcw', layer: 0 });
+  assert.deepEqual(itemOfSubject('attprojw:3'), { name: 'attprojw', layer: 3 });
+  assert.equal(itemOfSubject(''), null);
   assert.equal(subjectText('qkvw:2'), 'qkvw · layer 2');
   assert.equal(subjectText(''), '');
 });
@@ -148,6 +155,7 @@ test('paramHighlights maps the insights at a step onto tensors, layers, heads an
   const q = h.tensors.get('qkvw:1');
   assert.deepEqual(q.ids, [6, 7], 'the outlier and the induction head both flag qkvw of layer 1');
   assert.equal(q.severity, 'warning', 'the most severe of them');
+  assert.deepEqual(q.kinds, ['update_ratio_outlier', 'induction_head']);
   assert.deepEqual([...h.layers.keys()], [0]);
   assert.equal(h.layers.get(0).severity, 'critical');
   assert.deepEqual([...h.heads.keys()], ['1.0']);
@@ -157,6 +165,11 @@ test('paramHighlights maps the insights at a step onto tensors, layers, heads an
   assert.equal(later.clusters.length, 1);
   assert.deepEqual(later.clusters[0].rows, [0, 4, 8], 'token ids mapped to the watched rows');
   assert.deepEqual(later.clusters[0].tokens, ['a', 'e', 'i']);
+  assert.equal(later.clusters[0].label, 'Vowels cluster together', 'a group without a label takes the title');
+  const grouped = insightList(insightSetOf([insightMsg({ id: 50, kind: 'embedding_clusters', step: 1, subject: 'wte',
+    groups: [{ label: 'vowels', tokens: [0, 4] }, { label: 'rest', tokens: [1, 99] }] })]));
+  const g = paramHighlights(grouped, 5, frame).clusters;
+  assert.deepEqual(g.map((c) => [c.label, c.rows, c.group]), [['vowels', [0, 4], 0], ['rest', [1], 1]], 'ids not watched are left out');
   assert.equal(later.tensors.has('qkvw:1'), true, 'the induction head is sticky');
   assert.equal(later.tensors.get('qkvw:1').ids.length, 1, 'the outlier span ended at 180');
   assert.equal(paramHighlights(list, 50, frame).notes.length, 0, 'phases are not parameter highlights');
