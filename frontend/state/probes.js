@@ -15,6 +15,7 @@
 // nearestEarlier(steps, step) -> the last step <= step, or null: probes exist at evaluations
 // only, so the frame on screen shows the newest probe at or before it.
 import { MESSAGE_TYPES } from '../net/protocol.js';
+import { createLatestLoader, createLru } from './latest_loader.js';
 
 /** The last of the ascending `steps` at or before `step` (null when none is). */
 export function nearestEarlier(steps, step) {
@@ -39,7 +40,6 @@ export function mergeProbe(index, msg) {
 export function createProbes({ store, rest, cacheSize = 6 }) {
   const loaded = new Set();
   const pending = new Map(); // session -> messages that arrived while its index was in flight
-  const cache = new Map();   // `${session}:${step}` -> record, in use order
 
   function onText(msg) {
     if (msg?.type !== MESSAGE_TYPES.probe) return;
@@ -66,48 +66,28 @@ export function createProbes({ store, rest, cacheSize = 6 }) {
     }
   }
 
-  async function get(session, step) {
-    const k = `${session}:${step}`;
-    if (cache.has(k)) { const r = cache.get(k); cache.delete(k); cache.set(k, r); return r; }
-    const r = await rest.getProbe(session, step);
-    cache.set(k, r);
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value);
-    return r;
-  }
-
-  let busy = false;
-  let wanted = null;
-  async function pump() {
-    if (busy) return;
-    busy = true;
-    try {
-      while (wanted) {
-        const { session, step } = wanted;
-        wanted = null;
-        try {
-          const record = await get(session, step);
-          if (wanted || store.get().session !== session) continue; // superseded
-          store.set({ probeRecord: record, probeError: null });
-        } catch (err) {
-          console.error(`probe ${step} of ${session}:`, err);
-          store.set({ probeError: `could not load the probe of step ${step}: ${err.message}` });
-        }
-      }
-    } finally {
-      busy = false;
-    }
-  }
+  const cache = createLru(cacheSize, (session, step) => rest.getProbe(session, step));
+  const loader = createLatestLoader({
+    load: ({ session, step }) => cache.get(session, step),
+    stale: ({ session }) => store.get().session !== session,
+    done: (record) => store.set({ probeRecord: record, probeError: null }),
+    failed: (err, { session, step }) => {
+      console.error(`probe ${step} of ${session}:`, err);
+      store.set({ probeError: `could not load the probe of step ${step}: ${err.message}` });
+    },
+  });
 
   return {
     onText,
     ensureIndex,
     show(step) {
       const { session, probeRecord } = store.get();
-      if (!session || step == null) { wanted = null; return Promise.resolve(); }
-      if (probeRecord?.session === session && probeRecord.step === step) { wanted = null; return Promise.resolve(); }
-      wanted = { session, step };
-      return pump();
+      if (!session || step == null || (probeRecord?.session === session && probeRecord.step === step)) {
+        loader.clear();
+        return Promise.resolve();
+      }
+      return loader.want({ session, step });
     },
-    clear() { cache.clear(); wanted = null; },
+    clear() { cache.clear(); loader.clear(); },
   };
 }
