@@ -90,6 +90,7 @@ window.__nanogpt = {
   // Client positions of the insight marks on the loss chart and the timeline; the Attention
   // tab's test hooks (null until the tab was first shown) and a promise of its view.
   insightMarks: () => trainingView.insightMarks(),
+  charts: () => trainingView.charts(), // the Training tab's chart panels (bench/browser/insights_bench.mjs)
   timelineMarks: () => playbackBar.marksOnScreen(),
   attention: () => attention.view()?.debug ?? null,
   attentionReady: attention.ready,

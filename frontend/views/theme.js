@@ -25,8 +25,8 @@ export const COLORS = {
 // colours at BAND_ALPHA behind the loss curve, each with its label written in the band (colour is
 // never the only carrier); the lr schedule's phases (warm-up, annealing) sit in a strip of their
 // own. Severities differ in shape as well as colour (info circle, notice diamond, warning
-// triangle, critical square). tests/frontend/unit/theme.test.js checks these stay apart for
-// protan and deutan viewers.
+// triangle, critical square); none is yellow, the colour of the Parameters views' selection
+// outline. tests/frontend/unit/theme.test.js checks these stay apart for protan and deutan viewers.
 export const PHASE_COLORS = {
   rapid_descent: '#009E73', // bluish green
   slowdown: '#F0E442',      // yellow
@@ -39,7 +39,7 @@ export const PHASE_COLORS = {
 export const BAND_ALPHA = 0.18;
 export const SEVERITY_STYLE = {
   info: { color: '#56B4E9', shape: 'circle' },
-  notice: { color: '#F0E442', shape: 'diamond' },
+  notice: { color: '#009E73', shape: 'diamond' },
   warning: { color: '#E69F00', shape: 'triangle' },
   critical: { color: '#D55E00', shape: 'square' },
 };
