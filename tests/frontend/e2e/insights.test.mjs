@@ -120,6 +120,16 @@ describe('insights on a replayed run', { skip: skip ?? false }, () => {
     await h.saveShot(page, 'insights-params-highlight');
     await h.byTestId(page, 'insight-popover-close').click();
     assert.equal(await pop.isVisible(), false);
+    // At step 150 the vowels' group (sticky since 120) is ringed, and the heads flag their qkvw.
+    await h.byTestId(page, 'jump-step').fill('150');
+    await h.byTestId(page, 'jump-step').press('Enter');
+    await page.waitForFunction(() => {
+      const f = document.querySelector('[data-testid="params-canvas"]')?.dataset.flags ?? '';
+      return f.includes('cluster:12') && f.includes('qkvw:0') && f.includes('qkvw:1');
+    }, null, { timeout: h.WAIT_MS });
+    assert.match(await h.byTestId(page, 'params-insights').innerText(), /vowels gather/);
+    await page.waitForTimeout(800);
+    await h.saveShot(page, 'insights-params-clusters');
   });
 
   test('the Attention tab shows the probe at or before the frame on screen and marks the induction head', async () => {
