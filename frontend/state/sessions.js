@@ -79,7 +79,7 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
       const st = store.get();
       store.set({
         metrics: { ...st.metrics, [session]: metrics },
-        events: { ...st.events, [session]: history.filter((m) => !isInsight(m)) },
+        events: { ...st.events, [session]: history.filter((m) => !m.type || m.type === MESSAGE_TYPES.event) },
         insights: { ...st.insights, [session]: insightSetOf(history.filter(isInsight)) },
         runInfo: { ...st.runInfo, [session]: run },
       });
