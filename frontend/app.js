@@ -5,11 +5,13 @@
 // with the WebSocket's messages, is state/sessions.js's job; ?session=<id> picks a run at load.
 // The Parameters view is loaded and called only through views/params/host.js, so an error there
 // never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5),
-// ?tab=params (open on the Parameters tab). If this module graph cannot load (three.js or uPlot
-// missing), load_check.js says what to run instead.
+// ?tab=params|attention (open on that tab). If this module graph cannot load (three.js or uPlot
+// missing), load_check.js says what to run instead. Insights (views/insight_actions.js): a mark
+// picked on the loss chart or the timeline moves playback to its step and opens its explanation.
 import { createStore, defaultState } from './state/store.js';
 import { createFrameSource } from './state/frame_source.js';
 import { createSessions } from './state/sessions.js';
+import { createProbes } from './state/probes.js';
 import { createApi } from './net/api.js';
 import { createConnection } from './net/connection.js';
 import { createTabs } from './views/tabs.js';
@@ -19,6 +21,10 @@ import { createPlaybackBar } from './views/playback_bar.js';
 import { createExport } from './views/export.js';
 import { createParamsHost } from './views/params/host.js';
 import { renderStatus } from './views/status.js';
+import { createInsightActions } from './views/insight_actions.js';
+import { createInsightsPanel } from './views/insights_panel.js';
+import { createInsightPopover } from './views/insight_popover.js';
+import { createAttentionHost } from './views/attention/host.js';
 
 const query = new URLSearchParams(location.search);
 const token = query.get('token');
@@ -32,25 +38,31 @@ function urlWith(params) {
   for (const [k, v] of Object.entries(params)) if (v == null) q.delete(k); else q.set(k, v);
   return `${location.pathname}?${q}`;
 }
+const probes = createProbes({ store, rest });
 const sessions = createSessions({ store, rest, frames, wanted: query.get('session'),
   onShown: (session) => history.replaceState(null, '', urlWith({ session })) });
 
 const connection = createConnection({
   token,
-  onMessage: (msg) => { try { sessions.onText(msg); } catch (err) { console.error('message:', err); } },
+  onMessage: (msg) => { try { sessions.onText(msg); probes.onText(msg); } catch (err) { console.error('message:', err); } },
   onFrame: (frame) => { try { sessions.onFrame(frame); } catch (err) { console.error('frame:', err); } },
   onError: (err) => console.error('hub stream:', err),
   onStatus: (state) => store.set({ connection: state }),
 });
 
 // --- views -----------------------------------------------------------------------------------------
-const trainingView = createTrainingView(document.getElementById('panel-training'), store);
 let paramsHost = null;
+let playbackBar = null;
 const tabs = createTabs(store, {
   onShow: (name) => { if (name === 'params') paramsHost?.resize(); },
 });
+const insight = createInsightActions(store, { seek: (step) => playbackBar?.seek(step), selectTab: (name) => tabs.select(name) });
+const trainingView = createTrainingView(document.getElementById('panel-training'), store, { onPick: insight.pick });
+createInsightsPanel(document.getElementById('panel-training'), store, { onJump: insight.jump, onReveal: insight.reveal });
+createInsightPopover(store, { onJump: insight.jump, onReveal: insight.reveal });
 createSessionPicker(store, { onPick: sessions.select, onCompare: sessions.compare });
-createPlaybackBar(store, { show: (step) => frames.show(step) });
+playbackBar = createPlaybackBar(store, { show: (step) => frames.show(step), onPick: insight.pick });
+const attention = createAttentionHost(document.getElementById('attention-host'), store, probes);
 createExport(store, { paramsHost: () => paramsHost, trainingView: () => trainingView });
 renderStatus(store);
 
@@ -75,5 +87,12 @@ window.__nanogpt = {
   // cb({session, step, at}) each time the Parameters view first draws a new frame (at: the
   // performance.now() of that render); returns an unsubscribe function.
   onDrawn: (cb) => store.on('drawn', (d) => { if (d) cb(d); }),
+  // Client positions of the insight marks on the loss chart and the timeline; the Attention
+  // tab's test hooks (null until the tab was first shown) and a promise of its view.
+  insightMarks: () => trainingView.insightMarks(),
+  charts: () => trainingView.charts(), // the Training tab's chart panels (bench/browser/insights_bench.mjs)
+  timelineMarks: () => playbackBar.marksOnScreen(),
+  attention: () => attention.view()?.debug ?? null,
+  attentionReady: attention.ready,
 };
-if (query.get('tab') === 'params') tabs.select('params');
+if (['params', 'attention'].includes(query.get('tab'))) tabs.select(query.get('tab'));

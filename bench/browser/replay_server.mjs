@@ -9,6 +9,15 @@
 //
 // Limits (it is a benchmark tool, not a hub): no token, loopback only, one session, like the hub
 // it drops binary frames for a client whose socket already holds 4 unsent frames.
+//
+// For the insight tests (tests/frontend/e2e/insights.test.mjs) a replay can also play a script:
+// `script.insights` [{at, msg}] sends `insight` message msg once the replay reaches step `at`
+// (and from then on lists it in /events, as the hub's run store does); `script.probes` [{at, msg,
+// record}] sends `probe` message msg at step `at`, lists it in /probes and serves `record` (a
+// probe record, NGVF bytes) at /probes/<msg.step>; `metricsAt(step)` gives each step's metrics
+// fields instead of the recorded run's (a loss curve of known shape); `runInfo` is merged into
+// run.json (reference_levels, train); `maxSteps` stops the replay after that many steps, and
+// `keepFrames` (default 64) is how many of the newest frames REST still serves.
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -69,14 +78,24 @@ function wsParse(buf) {
  * Starts the replay server. runDir: a recorded run (runs/<session>/); staticDir: frontend/.
  * rate: frames per second. Resolves {url, port, stats: {sent, dropped, step}, close()}.
  */
-export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0 }) {
+export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0, script = {}, metricsAt = null,
+  runInfo = null, maxSteps = Infinity, keepFrames = KEEP_FRAMES }) {
   const framesDir = join(runDir, 'frames');
   const frames = readdirSync(framesDir).filter((f) => f.endsWith('.bin')).sort()
     .map((f) => splitFrame(readFileSync(join(framesDir, f))));
   if (!frames.length) throw new Error(`${framesDir} holds no frames`);
   const recorded = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean)
     .map((l) => JSON.parse(l)).filter((m) => m.train_loss !== undefined);
-  const runJson = existsSync(join(runDir, 'run.json')) ? readFileSync(join(runDir, 'run.json')) : Buffer.from('{}');
+  let runJson = existsSync(join(runDir, 'run.json')) ? readFileSync(join(runDir, 'run.json')) : Buffer.from('{}');
+  if (runInfo) {
+    const base = JSON.parse(runJson.toString('utf8'));
+    runJson = Buffer.from(JSON.stringify({ ...base, ...runInfo, train: { ...base.train, ...runInfo.train } }));
+  }
+  const pendingInsights = [...(script.insights ?? [])].sort((a, b) => a.at - b.at);
+  const pendingProbes = [...(script.probes ?? [])].sort((a, b) => a.at - b.at);
+  const events = [];             // insight messages sent (the REST history)
+  const probeIndex = [];         // probe messages sent
+  const probeRecords = new Map(); // step -> record bytes
   const model = frames[0].header.meta?.model ?? {};
   const session = `replay-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
   const startTime = new Date().toISOString();
@@ -102,7 +121,12 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
       if (id !== session) return json(res, 404, { error: `unknown session ${id}` });
       if (what === 'run') { res.writeHead(200, { 'content-type': 'application/json' }); return res.end(runJson); }
       if (what === 'metrics') return json(res, 200, { session, metrics });
-      if (what === 'events') return json(res, 200, { session, events: [] });
+      if (what === 'events') return json(res, 200, { session, events });
+      if (what === 'probes' && step === undefined) return json(res, 200, { session, probes: probeIndex });
+      if (what === 'probes' && probeRecords.has(Number(step))) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return res.end(probeRecords.get(Number(step)));
+      }
       if (what === 'frames' && step === undefined)
         return json(res, 200, { session, frames: [...kept.entries()].map(([s, b]) => ({ step: s, bytes: b.length, annotated: false })) });
       if (what === 'frames' && kept.has(Number(step))) {
@@ -148,17 +172,33 @@ export async function startReplayServer({ runDir, staticDir, rate = 10, port = 0
   });
 
   let i = 0;
+  const broadcast = (obj) => { const t = wsFrame(1, Buffer.from(JSON.stringify(obj))); for (const c of clients) c.socket.write(t); };
   const tick = () => {
+    if (stats.step + 1 >= maxSteps) { clearInterval(timer); return; }
     const step = ++stats.step;
     const src = recorded[i % Math.max(recorded.length, 1)] ?? {};
     const m = { type: 'metrics', session, step, train_loss: src.train_loss ?? 10, lr: src.lr ?? 6e-4,
       grad_norm: src.grad_norm ?? 1, ms: 1000 / rate, tokens_per_s: src.tokens_per_s ?? 1000 };
     if (step % 250 === 0) m.val_loss = src.train_loss ?? 10;
+    if (metricsAt) Object.assign(m, metricsAt(step));
     metrics.push(m);
+    // The script: insights, then probes (their record is served before the message goes, as the hub does).
+    while (pendingProbes.length && pendingProbes[0].at <= step) {
+      const p = pendingProbes.shift();
+      const msg = { ...p.msg, type: 'probe', session };
+      probeRecords.set(msg.step, encodeFrame(splitFrame(Buffer.from(p.record)), session, msg.step));
+      probeIndex.push(msg);
+      broadcast(msg);
+    }
+    while (pendingInsights.length && pendingInsights[0].at <= step) {
+      const msg = { ...pendingInsights.shift().msg, type: 'insight', session };
+      events.push(msg);
+      broadcast(msg);
+    }
     const bin = encodeFrame(frames[i % frames.length], session, step);
     i++;
     kept.set(step, bin);
-    if (kept.size > KEEP_FRAMES) kept.delete(kept.keys().next().value);
+    if (kept.size > keepFrames) kept.delete(kept.keys().next().value);
     const textM = wsFrame(1, Buffer.from(JSON.stringify(m)));
     const textF = wsFrame(1, Buffer.from(JSON.stringify({ type: 'frame', session, step, bytes: bin.length,
       ready_us: Date.now() * 1000 })));

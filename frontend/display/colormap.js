@@ -13,7 +13,8 @@
 //   string; legendGradient(name) is the ready CSS linear-gradient. name: 'diverging' | 'sequential'.
 // - fillDiverging(values, scale, out) maps values[i] / scale; scale <= 0 or not finite paints
 //   everything white. out is optional (allocated when missing) and returned.
-// - Extra helpers: fillSequential(values, lo, hi, out), maxAbs(values), lightness(rgb) (CIE L*).
+// - Extra helpers: fillSequential(values, lo, hi, out), maxAbs(values), lightness(rgb) (CIE L*),
+//   linearToLab(rgb) (CIELAB of a linear-RGB colour: the colour tests' vision simulation).
 
 export const NAN_COLOR = Object.freeze([0.5, 0.5, 0.5]);
 
@@ -37,13 +38,14 @@ const WHITE = [0.95047, 1, 1.08883];
 const f = (t) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
 const finv = (t) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
 
-function rgbToLab([r, g, b]) {
-  const [R, G, B] = [r, g, b].map(toLinear);
+/** CIELAB of a colour in linear RGB (0..1). */
+export function linearToLab([R, G, B]) {
   const x = (0.4124 * R + 0.3576 * G + 0.1805 * B) / WHITE[0];
   const y = (0.2126 * R + 0.7152 * G + 0.0722 * B) / WHITE[1];
   const z = (0.0193 * R + 0.1192 * G + 0.9505 * B) / WHITE[2];
   return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
 }
+const rgbToLab = (rgb) => linearToLab(rgb.map(toLinear));
 
 function labToRgb([L, a, b]) {
   const fy = (L + 16) / 116;

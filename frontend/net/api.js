@@ -7,11 +7,14 @@
 //   of server logs and history), the page's own URL keeps its ?token=.
 // - Results are unwrapped: listSessions() -> [session], getMetrics(id) -> [metrics message],
 //   getEvents(id) -> [event message], getFrameIndex(id) -> [{step, bytes, annotated}],
-//   getRun(id) -> run.json as is, getFrame(id, step) -> decoded Frame (net/protocol.js).
+//   getRun(id) -> run.json as is, getFrame(id, step) -> decoded Frame (net/protocol.js),
+//   getProbeIndex(id) -> [probe message] ([] from a hub without probes: 404), getProbe(id, step)
+//   -> decoded probe record (net/probe.js).
 // - Failures throw ApiError {status, message, path}: status is the HTTP status (0 when the hub
 //   could not be reached), message the server's {"error": ...} text when it sent one.
 
 import { decodeFrame } from './protocol.js';
+import { decodeProbeRecord } from './probe.js';
 
 export class ApiError extends Error {
   constructor(message, status, path) {
@@ -78,6 +81,18 @@ export function createApi({ base = '', token = tokenFromUrl(), fetch: fetchFn = 
       if (!Number.isInteger(step) || step < 0) throw new ApiError(`frame step must be a whole number, got ${step}`, 400, '');
       const path = `${sessionPath(id)}/frames/${step}`;
       return decodeFrame(await request(path, 'binary'));
+    },
+    async getProbeIndex(id) {
+      try {
+        return await get(`${sessionPath(id)}/probes`, field('probes'));
+      } catch (e) {
+        if (e.status === 404) return []; // a hub that predates probes, a run recorded without them
+        throw e;
+      }
+    },
+    async getProbe(id, step) {
+      if (!Number.isInteger(step) || step < 0) throw new ApiError(`probe step must be a whole number, got ${step}`, 400, '');
+      return decodeProbeRecord(await request(`${sessionPath(id)}/probes/${step}`, 'binary'));
     },
   };
 }

@@ -24,6 +24,8 @@ export const MESSAGE_TYPES = Object.freeze({
   metrics: 'metrics',       // one training step
   event: 'event',           // an evaluation, checkpoint, text sample, ... (`kind`: EVENT_KINDS)
   frame: 'frame',           // announces the binary frame that follows
+  insight: 'insight',       // a phase, event or pattern the insights engine found (INSIGHT_KINDS)
+  probe: 'probe',           // a probe's scores per head and layer (net/probe.js); its record over REST
   pong: 'pong',             // reply to ping
   subscribed: 'subscribed', // reply to subscribe
   error: 'error',           // a client message was refused; the connection stays up
@@ -37,6 +39,24 @@ export const EVENT_KINDS = Object.freeze({
   info: 'info',               // anything else worth a line
   interrupted: 'interrupted', // the run was stopped (Ctrl-C) before its last step
 });
+
+/** The `kind`s of `insight` messages (viz/protocol.cpp insight_kind_name, docs/insights.md). */
+export const INSIGHT_KINDS = Object.freeze(Object.fromEntries([
+  // phases of the loss curve (spans)
+  'warmup', 'rapid_descent', 'slowdown', 'shoulder', 'power_law', 'annealing', 'phase',
+  // events on the curves
+  'level_crossed', 'loss_spike', 'grad_spike', 'instability', 'clipping_active', 'divergence',
+  'overfitting', 'gap_growing',
+  // patterns in the parameters
+  'update_ratio_outlier', 'weight_growth', 'vanishing_gradient', 'exploding_gradient',
+  'gradient_imbalance', 'embedding_clusters', 'frequency_direction', 'rank_collapse', 'spectral_alpha',
+  // the probe
+  'attention_collapse', 'previous_token_head', 'induction_head', 'dead_units',
+].map((k) => [k, k])));
+
+/** An insight's `severity`, least to most severe. */
+export const SEVERITIES = Object.freeze(['info', 'notice', 'warning', 'critical']);
+
 const PREFIX_BYTES = 12;
 
 /** The statistics row order when a frame's meta does not list it (viz/frame_builder.h kStatNames). */

@@ -7,7 +7,11 @@
 //
 // createNetworkMesh() -> {object, geometry (the networkGeometry in use), layers, update(data,
 //   {visible(name, layer), cellStride, effects, selected, aspect}), meshes() (pickable planes;
-//   mesh.userData = {name, layer, rows, cols}), mesh(name, layer), highlight(item), dispose()}
+//   mesh.userData = {name, layer, rows, cols}), mesh(name, layer), highlight(item),
+//   flag(highlights, colours), dispose()}
+// flag(highlights, {severity: '#rrggbb'}) (highlights: state/insights.js paramHighlights)
+// outlines what the insights flag: a flagged tensor gets a double frame in its severity's colour,
+// a flagged layer a frame around its whole row.
 // Each matrix owns one DataTexture, rebuilt only when its displayed values change or the cell
 // stride (level of detail, R2.7) changes.
 import * as THREE from 'three';
@@ -90,6 +94,20 @@ export function createNetworkMesh() {
   hoverBox.visible = false;
   hoverBox.renderOrder = 3;
   group.add(hoverBox);
+  // Insight flags: frames in the severity colours, rebuilt when the flags or the meshes change.
+  const flagGroup = new THREE.Group();
+  flagGroup.renderOrder = 2;
+  group.add(flagGroup);
+  const flagMaterials = {}; // severity -> material, made on first use
+  const flagMaterial = (severity, colours) => {
+    if (!flagMaterials[severity]) {
+      const hex = colours[severity] ?? colours.info ?? '#ffffff';
+      flagMaterials[severity] = new THREE.LineBasicMaterial({ color: flatColor(parseInt(hex.slice(1), 16)) });
+    }
+    return flagMaterials[severity];
+  };
+  let flags = null;
+  let flagColours = {};
   const meshes = new Map(); // `${name}:${layer}` -> mesh
   const slabs = [];
   let geometry = networkGeometry(0);
@@ -129,9 +147,37 @@ export function createNetworkMesh() {
     return m;
   }
 
+  function frame(x, y, w, h, severity) {
+    for (const grow of [0, 0.07]) {
+      const f = new THREE.LineSegments(edges, flagMaterial(severity, flagColours));
+      f.position.set(x, y, 0.003);
+      f.scale.set(w + grow * 2, h + grow * 2, 1);
+      flagGroup.add(f);
+    }
+  }
+  let placedKey = null;
+  function placeFlags() {
+    // Rebuilt only when the flags, the geometry or the flagged meshes' visibility changed.
+    const key = flags && `${L}:${geometry.towers}:${[...flags.tensors.keys()].map((k) => `${k}${meshes.get(k)?.visible ? '+' : '-'}`)}:${[...flags.layers.keys()]}`;
+    if (key === placedKey) return;
+    placedKey = key;
+    flagGroup.clear();
+    if (!flags) return;
+    for (const f of flags.tensors.values()) {
+      const m = meshes.get(`${f.name}:${f.layer}`);
+      if (!m || !m.visible) continue;
+      frame(m.position.x, m.position.y, m.scale.x * 1.1 + 0.1, m.scale.y * 1.1 + 0.1, f.severity);
+    }
+    for (const f of flags.layers.values()) {
+      if (f.layer >= L || f.layer < -1) continue;
+      frame(geometry.towerX(f.layer), geometry.layerY(f.layer), geometry.width + 0.6, S + 0.5, f.severity);
+    }
+  }
+
   return {
     object: group,
     get geometry() { return geometry; },
+    flag(highlights, colours = {}) { flags = highlights; flagColours = colours; placedKey = null; placeFlags(); },
     get layers() { return L; },
     update(data, { visible, cellStride = 1, effects = true, selected = null, aspect = 1.3 }) {
       const frameL = data.frame?.model?.L ?? 0;
@@ -163,6 +209,7 @@ export function createNetworkMesh() {
       slabs.forEach((s, l) => {
         s.visible = effects && [...meshes.values()].some((m) => m.visible && m.userData.layer === l);
       });
+      placeFlags(); // meshes may have moved or hidden
       const sel = selected && meshes.get(`${selected.name}:${selected.layer}`);
       selBox.visible = !!(sel && sel.visible);
       if (selBox.visible) {
@@ -190,6 +237,7 @@ export function createNetworkMesh() {
       rebuild(0, 1);
       plane.dispose(); slabGeometry.dispose(); edges.dispose();
       slabMaterial.dispose(); frameMaterial.dispose(); selMaterial.dispose();
+      for (const m of Object.values(flagMaterials)) m.dispose();
     },
   };
 }

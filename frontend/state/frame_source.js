@@ -8,24 +8,12 @@
 // createFrameSource(store, {fetchFrame(session, step) -> Promise<Frame>}) ->
 //   {show(step) -> Promise, pushLive(frame), clear()}
 
+import { createLatestLoader, createLru } from './latest_loader.js';
+
 const CACHE_FRAMES = 12;
 
 export function createFrameSource(store, { fetchFrame }) {
-  const cache = new Map(); // `${session}:${step}` -> Frame, in use order
-  const key = (session, step) => `${session}:${step}`;
-  const put = (f) => {
-    const k = key(f.session, f.step);
-    cache.delete(k);
-    cache.set(k, f);
-    while (cache.size > CACHE_FRAMES) cache.delete(cache.keys().next().value);
-  };
-  async function get(session, step) {
-    const k = key(session, step);
-    if (cache.has(k)) { const f = cache.get(k); cache.delete(k); cache.set(k, f); return f; }
-    const f = await fetchFrame(session, step);
-    put(f);
-    return f;
-  }
+  const cache = createLru(CACHE_FRAMES, fetchFrame);
 
   const stepsBefore = (step) => {
     const idx = store.get().frameIndex ?? [];
@@ -34,32 +22,20 @@ export function createFrameSource(store, { fetchFrame }) {
     return prev;
   };
 
-  let busy = false;
-  let wanted = null; // {session, step}
   let latest = null; // the step last asked for by show(), fetched or already on screen
-  async function pump() {
-    if (busy) return;
-    busy = true;
-    try {
-      while (wanted) {
-        const { session, step } = wanted;
-        wanted = null;
-        try {
-          const prevStep = stepsBefore(step);
-          const [frame, prev] = await Promise.all([get(session, step),
-            prevStep == null ? null : get(session, prevStep).catch(() => null)]);
-          // Superseded: another step was asked for meanwhile, even the one already on screen.
-          if (wanted || store.get().session !== session || latest?.step !== step) continue;
-          store.set({ prevFrame: prev, frame });
-        } catch (err) {
-          console.error(`frame ${step} of ${session}:`, err);
-          store.set({ frameError: `could not load frame ${step}: ${err.message}` });
-        }
-      }
-    } finally {
-      busy = false;
-    }
-  }
+  const loader = createLatestLoader({
+    load: ({ session, step }) => {
+      const prevStep = stepsBefore(step);
+      return Promise.all([cache.get(session, step), prevStep == null ? null : cache.get(session, prevStep).catch(() => null)]);
+    },
+    // Superseded: another session, or another step asked for meanwhile (even the one on screen).
+    stale: ({ session, step }) => store.get().session !== session || latest?.step !== step,
+    done: ([frame, prev]) => store.set({ prevFrame: prev, frame }),
+    failed: (err, { session, step }) => {
+      console.error(`frame ${step} of ${session}:`, err);
+      store.set({ frameError: `could not load frame ${step}: ${err.message}` });
+    },
+  });
 
   return {
     show(step) {
@@ -67,15 +43,14 @@ export function createFrameSource(store, { fetchFrame }) {
       if (!session || step == null) return Promise.resolve();
       latest = { session, step };
       if (store.get().frame?.step === step && store.get().frame?.session === session) return Promise.resolve();
-      wanted = { session, step };
-      return pump();
+      return loader.want({ session, step });
     },
     pushLive(frame) {
       latest = null; // a recorded frame still being fetched must not replace the live one
       const prev = store.get().frame;
-      put(frame);
+      cache.put(frame.session, frame.step, frame);
       store.set({ prevFrame: prev && prev.session === frame.session ? prev : null, frame });
     },
-    clear() { cache.clear(); wanted = null; latest = null; },
+    clear() { cache.clear(); loader.clear(); latest = null; },
   };
 }

@@ -108,3 +108,18 @@ export function follow(state, timeline) {
 }
 
 export const goLive = (state, timeline) => follow({ ...state, mode: 'live', playing: false, carryMs: 0 }, timeline);
+
+/**
+ * Where `step` lies along the timeline's slider, 0..1: the slider moves frame by frame, so a
+ * step between two stored frames lies between their positions in proportion. Steps before the
+ * first frame give 0, after the last 1; null on an empty timeline.
+ */
+export function fractionOf(timeline, step) {
+  const s = timeline.steps;
+  if (!s.length) return null;
+  if (s.length === 1) return step >= s[0] ? 1 : 0;
+  const i = floorIndex(s, step);
+  if (i < 0) return 0;
+  if (i >= s.length - 1) return 1;
+  return (i + (step - s[i]) / (s[i + 1] - s[i])) / (s.length - 1);
+}

@@ -14,7 +14,7 @@
 // frames: state/frame_source.js's {show(step), pushLive(frame), clear()}; wanted: the session the
 // page's URL asks for (?session=), or null; onShown(session): the run on screen changed (app.js
 // writes it into the URL). Store keys written: sessions, session, live, hello, connection,
-// metrics, events, runInfo, compare, frameIndex, frame, prevFrame, playback, loadError.
+// metrics, events, insights, runInfo, compare, frameIndex, frame, prevFrame, playback, loadError.
 //
 // The merge rules:
 // - A session's history comes over REST once (`loaded`). WebSocket metrics and events for it
@@ -26,10 +26,13 @@
 //   one for an earlier step is already in the history. Rows grow in place (views read them
 //   incrementally); the map around them is new, so the store notifies.
 // - An event equal to one of the last 20 (same step, kind and text) is a duplicate of the history.
+// - `insight` lines of the REST events and `insight` messages go to store key `insights`
+//   (state/insights.js: the latest version per id wins, in whatever order they come).
 // - After a reconnect (a second `hello`) the run on screen reloads its history, since messages
 //   sent while the page was away are lost; a failed reload is retried after retryMs while that
 //   run is still on screen. A new live run on this hub replaces the live one on screen.
 import { EVENT_KINDS, MESSAGE_TYPES } from '../net/protocol.js';
+import { insightSetOf, mergeInsight } from './insights.js';
 
 const RECENT_EVENTS = 20;
 
@@ -70,12 +73,14 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
     if (loaded.has(session) || pending.has(session)) return;
     pending.set(session, []);
     try {
-      const [metrics, events, run] = await Promise.all([rest.getMetrics(session), rest.getEvents(session),
+      const [metrics, history, run] = await Promise.all([rest.getMetrics(session), rest.getEvents(session),
         rest.getRun(session).catch(() => null)]);
+      const isInsight = (m) => m.type === MESSAGE_TYPES.insight;
       const st = store.get();
       store.set({
         metrics: { ...st.metrics, [session]: metrics },
-        events: { ...st.events, [session]: events },
+        events: { ...st.events, [session]: history.filter((m) => !m.type || m.type === MESSAGE_TYPES.event) },
+        insights: { ...st.insights, [session]: insightSetOf(history.filter(isInsight)) },
         runInfo: { ...st.runInfo, [session]: run },
       });
       loaded.add(session);
@@ -177,6 +182,12 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
         if (!mergeEvent(list, msg)) break; // also in the REST history
         store.set({ events: { ...st.events, [msg.session]: list } });
         if (msg.kind === EVENT_KINDS.checkpoint || msg.kind === EVENT_KINDS.eval) refreshSessions();
+        break;
+      }
+      case MESSAGE_TYPES.insight: {
+        if (deferred(msg)) break;
+        const set = st.insights[msg.session];
+        if (set && mergeInsight(set, msg)) store.set({ insights: { ...st.insights, [msg.session]: set } });
         break;
       }
       case MESSAGE_TYPES.frame: {

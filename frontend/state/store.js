@@ -18,13 +18,14 @@ import { initialPlayback } from './playback.js';
 export function defaultState() {
   return {
     sessions: [], session: null, live: false, hello: null, connection: 'connecting',
-    metrics: {}, events: {}, runInfo: {}, compare: null,
+    metrics: {}, events: {}, insights: {}, runInfo: {}, compare: null,
     frameIndex: [], frame: null, prevFrame: null,
     playback: initialPlayback(),
     filters: { types: new Set(TYPES), layers: null },
     colorBy: 'frequency', field: 'value', selected: null,
     quality: null, fps: 0, tab: 'training', viewError: null, drawn: null,
     loadError: null, frameError: null,
+    focusInsight: null, probes: {}, probeRecord: null, probeError: null, attentionHead: null,
   };
 }
 

@@ -3,12 +3,15 @@
 // (a compared run, MFU appearing): configure() rebuilds the plot only when they change.
 // The plot follows its card's size (ResizeObserver), so a chart created in a hidden tab draws at
 // the right size once the tab is shown. `markerStep()` gives a step to mark with a vertical line
-// (the parameter frame on screen), or null.
+// (the parameter frame on screen), or null. `plugins` are uPlot plugins given to every plot the
+// panel builds (views/chart_insights.js draws the loss chart's insights that way); `padTop`
+// reserves room above the plot for what they draw there.
 import uPlot from 'uplot';
 import { COLORS, FONT } from './theme.js';
 import { formatNumber, formatPercent, formatTick, MISSING } from '../display/format.js';
 
 const MIN_H = 120;
+const logRange = (u, min, max) => (min > 0 && max > 0 ? [min / 1.04, max * 1.04] : [1, 10]);
 
 function axis(label, extra = {}) {
   return {
@@ -17,7 +20,7 @@ function axis(label, extra = {}) {
   };
 }
 
-export function createChartPanel(parent, { testid, title, help, yLabel, markerStep, controls = [] }) {
+export function createChartPanel(parent, { testid, title, help, yLabel, markerStep, controls = [], plugins = [], padTop = null }) {
   const card = document.createElement('section');
   card.className = 'card chart-card';
   const head = document.createElement('h2');
@@ -81,9 +84,10 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     ctx.restore();
   };
 
-  /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); rightAxis {label, scale}; logY. */
-  function configure(series, { rightAxis = null, logY = false } = {}) {
-    const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis, logY]);
+  /** series: [{label, stroke, dash?, points?, scale?, fmt?}] (after x); rightAxis {label, scale};
+   *  logY, logX (a log step axis: the caller leaves out step 0). */
+  function configure(series, { rightAxis = null, logY = false, logX = false } = {}) {
+    const key = JSON.stringify([series.map((s) => [s.label, s.stroke, s.dash, s.scale, s.points]), rightAxis, logY, logX]);
     if (key === seriesKey && plot) return;
     seriesKey = key;
     shown = series;
@@ -92,7 +96,10 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
       ...size(),
       legend: { live: true },
       cursor: { drag: { x: true, y: false }, points: { size: 7 } },
-      scales: { x: { time: false }, y: logY ? { distr: 3 } : { auto: true } },
+      // Log axes span the data (uPlot would round them out to whole decades, squeezing the curve).
+      scales: { x: logX ? { time: false, distr: 3, range: logRange } : { time: false }, y: logY ? { distr: 3, range: logRange } : { auto: true } },
+      padding: [padTop, null, null, null],
+      plugins,
       series: [
         { label: 'step', value: (u, v) => (v == null ? MISSING : String(v)) },
         ...series.map((s) => ({

@@ -2,13 +2,23 @@
 // step back/forward, a slider over the stored frames, a jump-to-step box and "live" (follow the
 // newest frame). The timing and stepping rules are state/playback.js's; this file is the DOM.
 //
-// createPlaybackBar(store, {show(step)}) -> {dispose()}
-// Reads frameIndex, frame, playback, live, session; writes playback {mode, playing, speed, step}.
-// show(step) puts a stored frame on screen (views/frame_source.js). In live mode frames arrive
-// from the WebSocket instead and `step` follows them.
+// createPlaybackBar(store, {show(step), onPick(mark)}) -> {seek(step), marksOnScreen(), dispose()}
+// Reads frameIndex, frame, playback, live, session, insights, focusInsight; writes playback
+// {mode, playing, speed, step}. show(step) puts a stored frame on screen (views/frame_source.js).
+// In live mode frames arrive from the WebSocket instead and `step` follows them. seek(step)
+// leaves live mode and shows the stored frame at or before `step` (a clicked insight).
+// Under the slider a strip (data-testid timeline-marks, data-marks) marks the run's events and
+// parameter and probe insights at their steps, in severity shapes and colours; hovering one names
+// it (the strip's title), clicking one calls onPick(mark).
 import { MISSING } from '../display/format.js';
 import * as pb from '../state/playback.js';
+import { insightList, insightMarks, markAt } from '../state/insights.js';
+import { drawGlyph } from './chart_insights.js';
+import { SEVERITY_STYLE } from './theme.js';
 import { el } from './dom.js';
+
+const MARK_FAMILIES = ['event', 'parameter', 'probe'];
+const THUMB_INSET = 8; // px: the slider's thumb centre travels from here to width - here
 
 // Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
 const ICONS = {
@@ -28,7 +38,7 @@ function icon(name) {
   return svg;
 }
 
-export function createPlaybackBar(store, { show }) {
+export function createPlaybackBar(store, { show, onPick }) {
   const root = document.getElementById('playback');
   const play = el('button', { type: 'button', 'data-testid': 'play', 'aria-pressed': 'false',
     'aria-label': 'Play frames', title: 'Play the stored frames (pause with the same button)' });
@@ -53,7 +63,11 @@ export function createPlaybackBar(store, { show }) {
     title: 'Type a step and press Enter: shows the stored frame at or before it' });
   const live = el('button', { type: 'button', 'data-testid': 'live', 'aria-pressed': 'true',
     title: 'Follow the newest frame as it arrives' }, 'live');
-  root.append(play, back, fwd, speed, timeline, stepLabel, stepOut, count, jump, live);
+  const marks = el('canvas', { class: 'pb-marks', 'data-testid': 'timeline-marks', 'data-marks': '0', role: 'img',
+    'aria-label': 'Insights along the timeline (the Insights list on the Training tab has them all)' });
+  const track = el('div', { class: 'pb-track' });
+  track.append(timeline, marks);
+  root.append(play, back, fwd, speed, track, stepLabel, stepOut, count, jump, live);
 
   const steps = () => (store.get().frameIndex ?? []).map((e) => e.step);
   const timelineOf = () => pb.createTimeline(steps());
@@ -103,6 +117,49 @@ export function createPlaybackBar(store, { show }) {
   }
   raf = requestAnimationFrame(tick);
 
+  // --- insight marks under the slider -------------------------------------------------------------
+  let shownMarks = [];
+  let marksKey = '';
+  const markX = (m, tl, w) => THUMB_INSET + (pb.fractionOf(tl, m.step) ?? 0) * Math.max(0, w - 2 * THUMB_INSET);
+  function drawMarks() {
+    const { insights, session, frameIndex = [], focusInsight } = store.get();
+    const set = insights?.[session];
+    const w = marks.clientWidth; const h = marks.clientHeight;
+    const key = `${session}|${set?.version}|${frameIndex.length}|${frameIndex.at(-1)?.step}|${w}|${h}|${focusInsight?.id}`;
+    if (key === marksKey) return;
+    marksKey = key;
+    shownMarks = insightMarks(insightList(set), MARK_FAMILIES);
+    const d = devicePixelRatio || 1;
+    marks.width = Math.max(1, Math.round(w * d)); marks.height = Math.max(1, Math.round(h * d));
+    const g = marks.getContext('2d');
+    g.clearRect(0, 0, marks.width, marks.height);
+    const tl = timelineOf();
+    let n = 0;
+    if (tl.steps.length) {
+      for (const m of shownMarks) {
+        const st = SEVERITY_STYLE[m.severity] ?? SEVERITY_STYLE.info;
+        const x = markX(m, tl, w) * d;
+        drawGlyph(g, st.shape, x, marks.height / 2, (m.id === focusInsight?.id ? 4.5 : 3.5) * d);
+        g.fillStyle = st.color;
+        g.fill();
+        n++;
+      }
+    }
+    marks.dataset.marks = String(n);
+  }
+  const markUnder = (ev) => {
+    const r = marks.getBoundingClientRect();
+    return markAt(shownMarks, (s) => markX({ step: s }, timelineOf(), r.width), ev.clientX - r.left, 5);
+  };
+  marks.addEventListener('pointermove', (ev) => {
+    const m = markUnder(ev);
+    marks.title = m ? `${m.title} (step ${m.step}): click to see it` : '';
+    marks.style.cursor = m ? 'pointer' : '';
+  });
+  marks.addEventListener('click', (ev) => { const m = markUnder(ev); if (m) onPick?.(m); });
+  const markObserver = typeof ResizeObserver === 'function' ? new ResizeObserver(() => drawMarks()) : null;
+  markObserver?.observe(marks);
+
   function render() {
     const { playback, frameIndex = [], frame } = store.get();
     const all = frameIndex.map((e) => e.step);
@@ -137,6 +194,16 @@ export function createPlaybackBar(store, { show }) {
   };
   const offs = ['playback', 'frameIndex', 'frame', 'live'].map((k) => store.on(k, render));
   offs.push(store.on('frameIndex', follow));
+  offs.push(...['insights', 'session', 'frameIndex', 'focusInsight'].map((k) => store.on(k, drawMarks)));
   render();
-  return { dispose: () => { cancelAnimationFrame(raf); offs.forEach((off) => off()); } };
+  drawMarks();
+  return {
+    seek: (step) => apply(pb.seekTo(state(), timelineOf(), step)),
+    marksOnScreen() {
+      const r = marks.getBoundingClientRect();
+      const tl = timelineOf();
+      return shownMarks.map((m) => ({ id: m.id, step: m.step, x: r.left + markX(m, tl, r.width), y: r.top + r.height / 2 }));
+    },
+    dispose: () => { cancelAnimationFrame(raf); markObserver?.disconnect(); offs.forEach((off) => off()); },
+  };
 }

@@ -1,12 +1,17 @@
 // views/training.js: the Training tab: loss (train and val, plus a compared run), learning rate,
 // gradient norm and throughput charts, the run summary, the latest text sample and the events.
 //
-// createTrainingView(root, store) -> {charts(), dispose()}
-// Reads store keys: metrics {[session]: rows}, events {[session]: events}, session, compare,
-// sessions, hello, runInfo {[session]: run.json}, frame (its step is marked on the charts).
+// createTrainingView(root, store, {onPick(mark)}) -> {charts(), insightMarks(), dispose()}
+// Reads store keys: metrics {[session]: rows}, events {[session]: events}, insights, session,
+// compare, sessions, hello, runInfo {[session]: run.json: its reference_levels}, frame (its step
+// is marked on the charts), focusInsight. The loss chart also shows the run's insights
+// (views/chart_insights.js: phase bands, n-gram levels, event marks); clicking a mark calls
+// onPick(mark) (app.js: playback jumps to its step and its card opens).
 // Metrics arrive every step; the charts redraw at most every REDRAW_MS (batched), from columns
 // that are updated incrementally (metric_columns.js).
 import { createChartPanel } from './chart_panel.js';
+import { createInsightsLayer } from './chart_insights.js';
+import { insightList, insightMarks, phaseBands } from '../state/insights.js';
 import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
 import { COLORS } from './theme.js';
 import { el } from './dom.js';
@@ -19,7 +24,10 @@ const MAX_DRAWN = 2000;    // x values per chart, about; beyond, buckets keep th
 const MAX_EVENTS = 200;
 
 
-export function createTrainingView(root, store) {
+const LEVEL_NAMES = ['uniform', 'unigram', 'bigram', 'trigram'];
+const AXES = [['linear', 'linear'], ['logy', 'log loss'], ['loglog', 'log-log']];
+
+export function createTrainingView(root, store, { onPick } = {}) {
   const chartsEl = root.querySelector('#charts');
   const markerStep = () => store.get().frame?.step ?? null;
   const prefs = loadPrefs();
@@ -29,22 +37,30 @@ export function createTrainingView(root, store) {
     smoothSel.append(el('option', { value: v }, t));
   }
   smoothSel.value = String(prefs.smooth);
-  const logBox = el('input', { type: 'checkbox', 'aria-label': 'Logarithmic loss axis' });
-  logBox.checked = prefs.logY;
-  const logLabel = el('label', { title: 'Logarithmic y axis' }, 'log ');
-  logLabel.prepend(logBox);
+  const axesSel = el('select', { 'data-testid': 'loss-axes', 'aria-label': 'Loss chart axes',
+    title: 'Axes of the loss chart: log-log shows a power-law descent as a straight line' });
+  for (const [v, t] of AXES) axesSel.append(el('option', { value: v }, t));
+  axesSel.value = prefs.axes;
   const onPref = () => {
     prefs.smooth = Number(smoothSel.value);
-    prefs.logY = logBox.checked;
+    prefs.axes = axesSel.value;
     savePrefs(prefs);
     schedule();
   };
   smoothSel.addEventListener('change', onPref);
-  logBox.addEventListener('change', onPref);
+  axesSel.addEventListener('change', onPref);
+  // The insights drawn on the loss chart, prepared in draw() (batched), read by the plugin's hooks.
+  const shownInsights = { key: '', bands: [], marks: [], levels: [], focusId: null };
+  const layer = createInsightsLayer({ get: () => shownInsights, onPick: (m) => onPick?.(m) });
   const loss = createChartPanel(chartsEl, {
-    testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep, controls: [smoothSel, logLabel],
-    help: 'Training loss at every step (line) and validation loss at each evaluation (dots). ' +
-      'A compared run is dashed. The dashed vertical line marks the parameter frame on screen.',
+    testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep, controls: [smoothSel, axesSel],
+    plugins: [layer.plugin], padTop: layer.padTop,
+    help: 'Training loss at every step (line) and validation loss at each evaluation (dots); a compared run is dashed. ' +
+      'Coloured bands are the phases the insights engine found (the strip above the plot: the learning-rate schedule); ' +
+      'dotted lines are what a unigram, bigram or trigram table of this data would score; ' +
+      'the symbols above the plot mark events (circle info, diamond notice, triangle warning, square critical): ' +
+      'hover one for its title, click it to see that step and its explanation. ' +
+      'The dashed vertical line marks the parameter frame on screen.',
   });
   const lr = createChartPanel(chartsEl, {
     testid: 'chart-lr', title: 'Learning rate', yLabel: 'lr', markerStep,
@@ -91,12 +107,14 @@ export function createTrainingView(root, store) {
         { label: `val ${shortB}`, stroke: COLORS.compareVal, dash: [2, 3], points: true, width: 1, fmt: formatDecimals },
       );
     }
-    loss.configure(lossSeries, { logY: prefs.logY });
+    const logX = prefs.axes === 'loglog';
+    loss.configure(lossSeries, { logY: prefs.axes !== 'linear', logX });
     const joined = joinOnStep({ step: a.step, ys: ysA },
       b ? { step: b.step, ys: [k > 0 ? ema(b.train, k) : b.train, b.val] } : null);
     const valCols = [ysA.length];
     if (b) valCols.push(ysA.length + 2);
-    loss.setData(decimate(joined, MAX_DRAWN, valCols));
+    prepareInsights(session, a.step[a.step.length - 1] ?? null);
+    loss.setData(decimate(logX ? withoutStepZero(joined) : joined, MAX_DRAWN, valCols));
 
     lr.configure([{ label: 'lr', stroke: COLORS.lr, fmt: formatExponent }]);
     lr.setData(decimate([a.step, a.lr], MAX_DRAWN));
@@ -113,6 +131,20 @@ export function createTrainingView(root, store) {
       throughput.setData(decimate([a.step, a.tps], MAX_DRAWN));
     }
     drawSummary(a);
+  }
+
+  // --- insights on the loss chart ---------------------------------------------------------------
+  function prepareInsights(session, lastStep) {
+    const s = store.get();
+    const set = s.insights?.[session];
+    const levels = s.runInfo?.[session]?.reference_levels ?? null;
+    const key = `${session}|${set?.version ?? -1}|${lastStep}|${JSON.stringify(levels)}`;
+    if (key === shownInsights.key) return;
+    shownInsights.key = key;
+    const list = insightList(set);
+    shownInsights.bands = phaseBands(list, lastStep);
+    shownInsights.marks = insightMarks(list);
+    shownInsights.levels = LEVEL_NAMES.filter((n) => Number.isFinite(levels?.[n])).map((n) => ({ name: n, value: levels[n] }));
   }
 
   // --- run summary, sample, events -------------------------------------------------------------
@@ -183,8 +215,9 @@ export function createTrainingView(root, store) {
       try { draw(); drawEvents(); } catch (err) { console.error('training view:', err); }
     }, wait);
   };
-  const offs = ['metrics', 'session', 'compare', 'sessions', 'hello', 'runInfo', 'events']
+  const offs = ['metrics', 'session', 'compare', 'sessions', 'hello', 'runInfo', 'events', 'insights']
     .map((k) => store.on(k, schedule));
+  offs.push(store.on('focusInsight', (f) => { shownInsights.focusId = f?.id ?? null; loss.redraw(); }));
   // The frame marker moves with the frame on screen: a redraw, batched like the data.
   let markedStep = null;
   let markerTimer = null;
@@ -200,6 +233,7 @@ export function createTrainingView(root, store) {
 
   return {
     charts: () => [loss, lr, gradnorm, throughput],
+    insightMarks: () => layer.marksOnScreen(),
     drawNow: () => { draw(); drawEvents(); },
     dispose: () => offs.forEach((off) => off()),
   };
@@ -224,8 +258,16 @@ const PREFS_KEY = 'nanogpt.training';
 function loadPrefs() {
   try {
     const p = JSON.parse(localStorage.getItem(PREFS_KEY) ?? '{}');
-    return { smooth: [0, 0.6, 0.9, 0.99].includes(p.smooth) ? p.smooth : 0, logY: !!p.logY };
-  } catch { return { smooth: 0, logY: false }; }
+    const axes = AXES.some(([v]) => v === p.axes) ? p.axes : p.logY ? 'logy' : 'linear'; // logY: the old checkbox
+    return { smooth: [0, 0.6, 0.9, 0.99].includes(p.smooth) ? p.smooth : 0, axes };
+  } catch { return { smooth: 0, axes: 'linear' }; }
+}
+
+/** The columns without their points at step 0 (a log step axis has no place for them). */
+function withoutStepZero(cols) {
+  let i = 0;
+  while (i < cols[0].length && !(cols[0][i] > 0)) i++;
+  return i ? cols.map((c) => c.slice(i)) : cols;
 }
 function savePrefs(p) {
   try { localStorage.setItem(PREFS_KEY, JSON.stringify(p)); } catch { /* private mode */ }

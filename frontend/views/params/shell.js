@@ -10,7 +10,8 @@
 //     layer, row, col, value}], dispose(), debug: {governor, ...painter.debug}}
 //   makePainter(parts) -> painter, with parts = {ui (skeleton.js), store, data (display_data),
 //     isVisible(name, layer), visibleKeys() -> Set('name:layer'), lod() (the governor's level of
-//     detail), invalidate() (draw again on the next animation frame)}. A painter that throws here
+//     detail), invalidate() (draw again on the next animation frame), flags() (what the insights
+//     flag at the frame on screen: state/insights.js paramHighlights)}. A painter that throws here
 //     (no WebGL) leaves nothing behind: the shell removes its DOM and rethrows.
 //   painter = {
 //     canvas,                  the element that gets pointer and key events
@@ -23,6 +24,8 @@
 //     pick(clientX, clientY) -> {name, layer, row, col} | null
 //     candidates(max?) -> [{x, y, name, layer, row, col}]  visible items, where they are on screen
 //     highlight?(item | null), marks the hovered item in the picture
+//     flagsChanged?(),         parts.flags() changed: outline flagged tensors and layers, emphasise
+//                              cluster members (the canvas's data-flags lists them for tests)
 //     frameChanged?(frame),    after a new frame is in parts.data (3D: meshes, labels)
 //     visibilityChanged?(),    after the filters changed what parts.isVisible lets through
 //     shown?(),                the view is active again (the tab shows)
@@ -34,7 +37,8 @@
 // then only feeds the stat series. The first render of a new frame sets store key `drawn`
 // {session, step, at}. Every error in update() or in the loop is caught and shown in the view
 // (data-testid view-error, store.viewError); after a failed draw the loop waits 1 s before the next.
-// Reads store keys filters, colorBy, field, selected; writes selected, fps, quality, viewError, drawn.
+// Reads store keys filters, colorBy, field, selected, insights, runInfo; writes selected, fps,
+// quality, viewError, drawn (and focusInsight, from the "insights at this step" list).
 import { buildSkeleton } from './skeleton.js';
 import { el } from '../dom.js';
 import { createTooltip } from './tooltip.js';
@@ -45,6 +49,8 @@ import { bindSelects, createGuard, showFps } from './controls.js';
 import { createDisplayData, matScale } from '../../state/display_data.js';
 import { describeItem } from '../../state/describe.js';
 import { createGovernor } from '../../display/quality.js';
+import { createInsightNotes } from './insight_notes.js';
+import { NO_HIGHLIGHTS, holdSteps, insightList, paramHighlights } from '../../state/insights.js';
 
 const RETRY_AFTER_FAILED_DRAW_MS = 1000;
 const CLICK_SLOP_PX = 4; // a press that moves further is a drag (orbit), not a click
@@ -76,8 +82,10 @@ export function createParamsShell(container, store, kind, makePainter, { reason 
   const invalidate = () => { st.dirty = true; };
   let gov = null;
   let painter;
+  let flags = NO_HIGHLIGHTS;
   try {
-    painter = makePainter({ ui, store, data, isVisible, visibleKeys: () => visibleKeys, lod: () => gov.lod(), invalidate });
+    painter = makePainter({ ui, store, data, isVisible, visibleKeys: () => visibleKeys, lod: () => gov.lod(), invalidate,
+      flags: () => flags });
   } catch (e) {
     ui.remove();
     throw e;
@@ -89,6 +97,24 @@ export function createParamsShell(container, store, kind, makePainter, { reason 
   const stats = createStatsPanel(ui.side, store);
   const legend = createLegend(ui.legend);
   const unbind = bindSelects(ui, store);
+  const notes = createInsightNotes(ui.side, store);
+
+  // What the insights flag at the frame on screen (state/insights.js paramHighlights).
+  let flagsKey = '';
+  function refreshFlags() {
+    const f = data.frame;
+    const s = store.get();
+    const set = f ? s.insights?.[f.session] : null;
+    const key = `${f?.session}|${f?.step}|${set?.version ?? -1}`;
+    if (key === flagsKey) return;
+    flagsKey = key;
+    flags = f ? paramHighlights(insightList(set), f.step, f, { hold: holdSteps(s.runInfo?.[f.session]) }) : NO_HIGHLIGHTS;
+    painter.canvas.dataset.flags = [...flags.tensors.keys(), ...[...flags.layers.keys()].map((l) => `layer:${l}`),
+      ...flags.clusters.map((c) => `cluster:${c.id}`)].join(' ');
+    notes.update(flags, f);
+    painter.flagsChanged?.();
+    st.dirty = true;
+  }
   if (painter.help) ui.overlay.append(el('div', { class: 'pv-help' }, painter.help));
 
   function refreshVisibility() {
@@ -205,6 +231,7 @@ export function createParamsShell(container, store, kind, makePainter, { reason 
   const offs = [
     store.on('filters', () => guard.run(refreshVisibility)),
     store.on('selected', invalidate),
+    store.on('insights', () => guard.run(refreshFlags)),
     store.on('colorBy', (v) => setOption({ colorBy: v })),
     store.on('field', (v) => setOption({ field: v })),
   ];
@@ -236,6 +263,7 @@ export function createParamsShell(container, store, kind, makePainter, { reason 
         filters.update(f);
         refreshVisibility();
         painter.frameChanged?.(f);
+        refreshFlags();
         stats.update(f);
         // A tooltip on screen follows the new frame's numbers for the same item.
         if (st.hovered) showHover(st.hovered, st.hoverXY[0], st.hoverXY[1]);

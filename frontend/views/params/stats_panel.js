@@ -7,6 +7,9 @@
 // which draw the whole series, mark that step (data-step on the panel says which). Shows
 // store.selected, or the first tensor the filters let through until the user clicks one; a
 // selection the filters hide is cleared (state/filters.js selectionUnder). 2D canvases only.
+// When the frames carry the spectral statistics (stat_names with sigma_max and stable_rank: the
+// top singular value and ||W||_F^2 / sigma_max^2 of each matrix), the table and two more
+// sparklines show them too; tensors without them (vectors, 0: not measured) leave those out.
 import { createStatSeries } from '../../state/stat_series.js';
 import { showsItem, selectionUnder } from '../../state/filters.js';
 import { sequential } from '../../display/colormap.js';
@@ -17,6 +20,7 @@ import { formatNumber } from '../../display/format.js';
 const SHOWN_STATS = [['mean', 'mean'], ['std', 'std'], ['min', 'min'], ['max', 'max'], ['rms', 'rms'],
   ['grad_rms', 'grad rms'], ['update_ratio', 'update / weight (rms)']];
 const SPARKS = [['rms', 'weight rms'], ['grad_rms', 'gradient rms'], ['update_ratio', 'update / weight']];
+const SPECTRAL = [['sigma_max', 'top singular value σ₁'], ['stable_rank', 'stable rank ‖W‖²_F / σ₁²']];
 const MAX_RIDGES = 36;
 const INK = '#c9d3df';
 const DIM = '#7d8a9a';
@@ -154,7 +158,8 @@ export function createStatsPanel(host, store) {
   const title = el('h3', { class: 'pv-stats-title' });
   const hint = el('p', { class: 'pv-hint' });
   const table = el('dl', { class: 'pv-stats-table' });
-  const sparks = SPARKS.map(([stat, label]) => ({ stat, label, canvas: el('canvas', { class: 'pv-spark', role: 'img', 'aria-label': `${label} over time` }) }));
+  const sparks = [...SPARKS, ...SPECTRAL].map(([stat, label]) => ({ stat, label, spectral: SPECTRAL.some(([k]) => k === stat),
+    canvas: el('canvas', { class: 'pv-spark', role: 'img', 'aria-label': `${label} over time`, 'data-testid': `spark-${stat}` }) }));
   const histTitle = el('h4', {}, 'distribution over time');
   const hist = el('canvas', { class: 'pv-hist', 'data-testid': 'hist-chart', role: 'img', 'aria-label': 'histogram of the selected tensor over time, newest in front' });
   panel.append(title, hint, table, ...sparks.map((s) => s.canvas), histTitle, hist);
@@ -192,11 +197,18 @@ export function createStatsPanel(host, store) {
     const own = shown?.stats?.(t.name, t.layer);
     const entry = own ? { step: shown.step, stats: own } : tensorSeries.at(t.name, t.layer, step ?? Infinity);
     table.replaceChildren();
+    // The spectral statistics, for the tensors that have them (matrices; 0 means not measured).
+    const spectral = (k) => entry?.stats[k] > 0;
     if (entry) {
       for (const [k, label] of SHOWN_STATS) table.append(el('dt', {}, label), el('dd', {}, formatNumber(entry.stats[k], DIGITS)));
+      for (const [k, label] of SPECTRAL) {
+        if (spectral(k)) table.append(el('dt', {}, label), el('dd', { 'data-testid': `stats-${k}` }, formatNumber(entry.stats[k], DIGITS)));
+      }
       table.append(el('dt', {}, 'at step'), el('dd', { 'data-testid': 'stats-step' }, String(entry.step)));
     }
     for (const s of sparks) {
+      s.canvas.hidden = s.spectral && !spectral(s.stat);
+      if (s.canvas.hidden) continue;
       const { steps, values } = tensorSeries.statSeries(t.name, t.layer, s.stat);
       drawSpark(s.canvas, steps, values, s.label, step);
     }

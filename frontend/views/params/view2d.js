@@ -13,6 +13,9 @@ import { cloudPos, cloudAttrShown, matShown, matScale } from '../../state/displa
 import { fillDiverging, fillSequential } from '../../display/colormap.js';
 import { DEFAULT_LEVELS } from '../../display/quality.js';
 import { COLUMN_TITLES, SLAB_COLUMNS, isStrip } from '../../geometry/network_geometry.js';
+import { GROUP_COLORS, SEVERITY_STYLE } from '../theme.js';
+import { drawGlyph } from '../chart_insights.js';
+import { kindLabel } from '../../state/insights.js';
 
 const BG = '#11151c';
 const BUCKETS = 32;
@@ -31,7 +34,7 @@ export function createParamsView2D(container, store, { reason } = {}) {
   return createParamsShell(container, store, '2d', paint2d, { reason });
 }
 
-function paint2d({ ui, store, data, isVisible, lod }) {
+function paint2d({ ui, store, data, isVisible, lod, flags }) {
   const canvas = el('canvas', { class: 'pv-canvas', 'data-testid': 'params-canvas', 'data-view': '2d', tabindex: '0', role: 'img',
     'aria-label': '2D view of the model parameters: embedding scatter on the left, weight heatmaps per layer on the right; values are in the tooltips. Keys n and p step the tooltip through the items, Enter selects, Escape clears.' });
   ui.stage.prepend(canvas);
@@ -159,6 +162,65 @@ function paint2d({ ui, store, data, isVisible, lod }) {
     const sel = store.get().selected;
     const sr = sel && rects.find((r) => r.name === sel.name && r.layer === sel.layer);
     if (sr) { g.strokeStyle = '#ffd54a'; g.lineWidth = 2; g.strokeRect(sr.x - 3, sr.y - 3, sr.w + 6, sr.h + 6); }
+    drawFlags();
+  }
+
+  // What the insights flag at this frame: a dashed outline in the severity's colour with its
+  // glyph and kind (tensors, whole layers); rings around a token group's members, in the group's
+  // colour, with its label.
+  function flagLabel(f, x, y) {
+    const st = SEVERITY_STYLE[f.severity] ?? SEVERITY_STYLE.info;
+    const text = kindLabel(f.kinds[0]) + (f.kinds.length > 1 ? ` +${f.kinds.length - 1}` : '');
+    g.font = '11px system-ui, sans-serif';
+    g.textAlign = 'left'; g.textBaseline = 'middle';
+    const w = g.measureText(text).width;
+    g.fillStyle = 'rgba(17, 21, 28, 0.85)';
+    g.fillRect(x - 2, y - 7, w + 18, 14);
+    drawGlyph(g, st.shape, x + 5, y, 4.5);
+    g.fillStyle = st.color; g.fill();
+    g.fillStyle = '#e8eef5';
+    g.fillText(text, x + 13, y);
+  }
+  function drawFlags() {
+    const fl = flags();
+    g.save();
+    g.lineWidth = 2;
+    g.setLineDash([5, 3]);
+    for (const f of fl.tensors.values()) {
+      const r = rects.find((q) => q.name === f.name && q.layer === f.layer);
+      if (!r) continue;
+      g.strokeStyle = (SEVERITY_STYLE[f.severity] ?? SEVERITY_STYLE.info).color;
+      g.strokeRect(r.x - 6, r.y - 6, r.w + 12, r.h + 12);
+      flagLabel(f, r.x - 6, r.y - 13);
+    }
+    for (const f of fl.layers.values()) {
+      const rs = rects.filter((q) => q.layer === f.layer);
+      if (!rs.length) continue;
+      const x0 = Math.min(...rs.map((q) => q.x)) - 10; const x1 = Math.max(...rs.map((q) => q.x + q.w)) + 10;
+      const y0 = Math.min(...rs.map((q) => q.y)) - 10; const y1 = Math.max(...rs.map((q) => q.y + q.h)) + 10;
+      g.strokeStyle = (SEVERITY_STYLE[f.severity] ?? SEVERITY_STYLE.info).color;
+      g.strokeRect(x0, y0, x1 - x0, y1 - y0);
+      flagLabel(f, x1 - 120, y0 - 1);
+    }
+    g.setLineDash([]);
+    for (const c of fl.clusters) {
+      const p = points.get(c.cloud);
+      if (!p || !p.n) continue;
+      const colour = GROUP_COLORS[c.group % GROUP_COLORS.length];
+      g.strokeStyle = colour;
+      g.lineWidth = 1.5;
+      let mx = 0; let my = 0; let n = 0;
+      for (const i of c.rows) {
+        if (i >= p.n) continue;
+        g.beginPath(); g.arc(p.x[i], p.y[i], 7, 0, 2 * Math.PI); g.stroke();
+        mx += p.x[i]; my += p.y[i]; n++;
+      }
+      if (n) {
+        g.font = '600 12px system-ui, sans-serif'; g.fillStyle = colour; g.textAlign = 'center'; g.textBaseline = 'bottom';
+        g.fillText(c.label, mx / n, Math.min(...c.rows.filter((i) => i < p.n).map((i) => p.y[i])) - 10);
+      }
+    }
+    g.restore();
   }
 
   function pick(cx, cy) {

@@ -14,6 +14,7 @@ import { createNetworkMesh } from '../../scene/network_mesh.js';
 import { createLabels } from '../../scene/labels.js';
 import { createPicker } from '../../scene/picking.js';
 import { COLUMN_TITLES, isStrip, networkGeometry } from '../../geometry/network_geometry.js';
+import { GROUP_COLORS, SEVERITY_STYLE } from '../theme.js';
 
 // Quality levels for the governor (display/quality.js), cheapest first. Software WebGL (no GPU)
 // is bound by pixels filled, so the lowest levels also render at a fraction of the CSS size.
@@ -33,7 +34,7 @@ export function createParamsView(container, store) {
   return createParamsShell(container, store, '3d', paint3d);
 }
 
-function paint3d({ ui, store, data, isVisible, visibleKeys, lod }) {
+function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags }) {
   const sc = createScene(ui.stage);
   const net = createNetworkMesh();
   const base = networkGeometry(0);
@@ -150,6 +151,14 @@ function paint3d({ ui, store, data, isVisible, visibleKeys, lod }) {
       return picker.candidates(max);
     },
     highlight(item) { net.highlight(item); },
+    flagsChanged() {
+      const fl = flags();
+      net.flag(fl, Object.fromEntries(Object.entries(SEVERITY_STYLE).map(([k, v]) => [k, v.color])));
+      for (const [name, cloud] of [['wte', wte], ['wpe', wpe]]) {
+        cloud.emphasise(fl.clusters.filter((x) => x.cloud === name)
+          .map((c) => ({ rows: c.rows, colour: GROUP_COLORS[c.group % GROUP_COLORS.length] })));
+      }
+    },
     visibilityChanged() {
       wte.visible = isVisible('wte', -1);
       wpe.visible = isVisible('wpe', -1);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 
 import { diverging, sequential, fillDiverging, fillSequential, legend, legendGradient, lightness, maxAbs,
   NAN_COLOR } from '../../../frontend/display/colormap.js';
+import { SIM, dist, simulate } from './cvd.js';
 
 const ts = (n) => Array.from({ length: n + 1 }, (_, i) => i / n);
 
@@ -37,15 +38,6 @@ test('diverging: lightness rises strictly from each end to the centre', () => {
   assert.ok(lightness(diverging(0)) - lightness(diverging(-1)) > 60, 'wide lightness range');
   assert.ok(lightness(diverging(0)) - lightness(diverging(1)) > 50, 'wide lightness range');
 });
-
-// Viénot, Brettel & Mollon (1999) dichromat simulation in linear RGB.
-const lin = (c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
-const SIM = {
-  protan: [[0.11238, 0.88762, 0], [0.11238, 0.88762, 0], [0.00401, -0.00401, 1]],
-  deutan: [[0.29275, 0.70725, 0], [0.29275, 0.70725, 0], [-0.02234, 0.02234, 1]],
-};
-const simulate = (m, rgb) => { const l = rgb.map(lin); return m.map((row) => row[0] * l[0] + row[1] * l[1] + row[2] * l[2]); };
-const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 test('diverging: the two signs stay apart for protan and deutan viewers', () => {
   for (const [kind, m] of Object.entries(SIM)) {

@@ -1,5 +1,5 @@
 // playback.test.js: state/playback.js seeks to stored steps, steps at the ends, plays at speed with
-// uneven animation frames, and follows the newest step in live mode.
+// uneven animation frames, follows the newest step in live mode, and places a step on the slider.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -67,4 +67,17 @@ test('manual moves leave live mode and pause; live follows the newest step', () 
   assert.equal(pb.stepBack(s, grown).step, 20);
   s = pb.goLive(s, grown);
   assert.deepEqual([s.mode, s.step], ['live', 60]);
+});
+
+test('fractionOf: a step\'s place on the frame-by-frame slider', () => {
+  const { createTimeline, fractionOf } = pb;
+  const tl = createTimeline([0, 10, 20, 40]);
+  assert.equal(fractionOf(tl, 0), 0);
+  assert.equal(fractionOf(tl, 10), 1 / 3);
+  assert.equal(fractionOf(tl, 30), 2.5 / 3, 'halfway between the frames at 20 and 40');
+  assert.equal(fractionOf(tl, 40), 1);
+  assert.equal(fractionOf(tl, 99), 1);
+  assert.equal(fractionOf(tl, -5), 0);
+  assert.equal(fractionOf(createTimeline([]), 5), null);
+  assert.equal(fractionOf(createTimeline([7]), 7), 1);
 });

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { EVENT_KINDS, MESSAGE_TYPES, PROTOCOL_VERSION, decodeFrame, parseMessage, ProtocolError, clientMessage }
-  from '../../../frontend/net/protocol.js';
+import { EVENT_KINDS, INSIGHT_KINDS, MESSAGE_TYPES, PROTOCOL_VERSION, SEVERITIES, decodeFrame, parseMessage,
+  ProtocolError, clientMessage } from '../../../frontend/net/protocol.js';
 import { encodeFrame, modelFrame } from './frame_fixture.js';
 import { recordRun, skipWithoutBinary } from './real_run.js';
 
@@ -92,10 +92,10 @@ test('the protocol\'s names: version 1, the server\'s message types and the even
   assert.equal(PROTOCOL_VERSION, 1);
   // Exactly the server-to-client text messages of docs/protocol.md (viz/protocol.h on the C++ side).
   assert.deepEqual(Object.values(MESSAGE_TYPES).sort(),
-    ['error', 'event', 'frame', 'hello', 'metrics', 'pong', 'subscribed']);
+    ['error', 'event', 'frame', 'hello', 'insight', 'metrics', 'pong', 'probe', 'subscribed']);
   assert.deepEqual(Object.values(EVENT_KINDS).sort(), ['checkpoint', 'eval', 'info', 'interrupted', 'sample']);
   // Each constant is named by its own wire string, so MESSAGE_TYPES.hello reads as what it sends.
-  for (const table of [MESSAGE_TYPES, EVENT_KINDS]) {
+  for (const table of [MESSAGE_TYPES, EVENT_KINDS, INSIGHT_KINDS]) {
     for (const [k, v] of Object.entries(table)) assert.equal(k, v);
     assert.ok(Object.isFrozen(table), 'no code can add or change a name');
   }
@@ -103,6 +103,20 @@ test('the protocol\'s names: version 1, the server\'s message types and the even
   for (const m of [clientMessage.ping(), clientMessage.subscribe('s')]) {
     assert.ok(!Object.values(MESSAGE_TYPES).includes(parseMessage(m).type));
   }
+});
+
+// The C++ side names insight kinds and severities in viz/protocol.cpp: the page knows exactly those.
+test('insight kinds and severities are the ones viz/protocol.cpp writes', () => {
+  const cpp = readFileSync(new URL('../../../viz/protocol.cpp', import.meta.url), 'utf8');
+  const body = (fn) => {
+    const at = cpp.indexOf(`${fn}(`);
+    assert.ok(at >= 0, `viz/protocol.cpp has ${fn}`);
+    return cpp.slice(at, cpp.indexOf('\n}\n', at));
+  };
+  const names = (fn) => [...body(fn).matchAll(/case [\w:]+: return "(\w+)";/g)].map((m) => m[1]);
+  assert.deepEqual(Object.values(INSIGHT_KINDS).sort(), names('insight_kind_name').sort());
+  assert.deepEqual([...SEVERITIES].sort(), names('severity_name').sort());
+  assert.deepEqual(SEVERITIES, ['info', 'notice', 'warning', 'critical'], 'least to most severe');
 });
 
 // A frame written by the C++ encoder: run a tiny `nanogpt train` (real_run.js).

@@ -201,3 +201,28 @@ test('mergeMetrics and mergeEvent on their own', () => {
   assert.equal(mergeEvent(list, { step: 1, kind: 'eval', text: 'x' }), false);
   assert.equal(list.length, 1);
 });
+
+test('insights: REST lines and live messages go to `insights`, the latest version per id wins', async () => {
+  const open = (step_end) => ({ type: 'insight', session: 'a', id: 1, kind: 'warmup', step: 0, step_end, open: true,
+    severity: 'info', subject: '', title: 'Warm-up', evidence: {}, explanation: '', causes: [], try: [] });
+  const history = [event('a', 0, 'info', 'start'), open(40)];
+  const { store, rest, sessions } = setup({ a: { events: history } });
+  const reply = rest.hold('a');
+  const loading = sessions.loadHistory('a');
+  sessions.onText(open(20)); // sent live before REST read the file: an older version than REST's
+  sessions.onText({ ...open(60), type: 'insight' });
+  reply.resolve([row('a', 0)]);
+  await loading;
+  assert.deepEqual(store.get().events.a.map((e) => e.kind), ['info'], 'insight lines are not events');
+  const set = store.get().insights.a;
+  assert.equal(set.byId.size, 1);
+  assert.equal(set.byId.get(1).stepEnd, 60, 'the newest version, not the one replayed last');
+  const before = store.get().insights;
+  sessions.onText(open(60));
+  assert.equal(store.get().insights, before, 'an unchanged insight does not notify');
+  sessions.onText({ ...open(100), open: false });
+  assert.notEqual(store.get().insights, before);
+  assert.equal(store.get().insights.a.byId.get(1).open, false);
+  sessions.onText({ ...open(50), session: 'elsewhere' });
+  assert.equal(store.get().insights.elsewhere, undefined, 'not loaded: dropped');
+});

@@ -58,7 +58,8 @@ test('the default state has every key of the contract', () => {
   // docs/frontend.md's key list; app.js builds its store from defaultState() alone.
   const keys = ['sessions', 'session', 'live', 'hello', 'connection', 'metrics', 'events', 'runInfo', 'compare',
     'frameIndex', 'frame', 'prevFrame', 'playback', 'filters', 'colorBy', 'field', 'selected', 'quality', 'fps',
-    'tab', 'viewError', 'drawn', 'loadError', 'frameError'];
+    'tab', 'viewError', 'drawn', 'loadError', 'frameError',
+    'insights', 'focusInsight', 'probes', 'probeRecord', 'probeError', 'attentionHead'];
   const s = defaultState();
   assert.deepEqual(Object.keys(s).sort(), [...keys].sort(), 'no key missing, none undocumented');
   assert.equal(s.connection, 'connecting');
@@ -69,5 +70,7 @@ test('the default state has every key of the contract', () => {
   assert.deepEqual(s.metrics, {});
   assert.deepEqual(s.events, {});
   assert.ok(!Array.isArray(s.events), 'events is a map by session, not a list');
+  assert.deepEqual(s.insights, {}, 'insight sets by session');
+  assert.deepEqual(s.probes, {}, 'probe indexes by session');
   assert.notEqual(defaultState().filters.types, s.filters.types, 'fresh objects each time');
 });

@@ -1,0 +1,75 @@
+// insight_spike.test.mjs: the real thing end to end: a live `nanogpt train` whose learning rate
+// is multiplied 30-fold for one step (the trainer's test hook NANOGPT_TEST_LR_SPIKE=STEP:FACTOR,
+// trainer/train_run.cpp), so its loss really spikes; the insights engine must find it and the
+// page must show it on the loss chart and the timeline within a few steps, with its explanation.
+// Skipped (with the reason) when the binary predates the hook.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import * as h from './harness.mjs';
+
+const SPIKE = 150;
+const FACTOR = 30;
+const FEW_STEPS = 20; // the page must show the spike before the run is this far past it
+
+function hookMissing() {
+  try {
+    return readFileSync(h.BIN).includes('NANOGPT_TEST_LR_SPIKE') ? null
+      : `${h.BIN} has no NANOGPT_TEST_LR_SPIKE test hook (it comes with the metric detectors' branch)`;
+  } catch { return null; } // no binary: requireInputs() fails the test with the reason
+}
+const skip = h.missingPrerequisite() ?? hookMissing();
+
+describe('a live run with an injected loss spike', { skip: skip ?? false }, () => {
+  let browser, run;
+
+  before(async () => {
+    const dir = h.workDir();
+    const data = await h.prepareCharData(dir);
+    process.env.NANOGPT_TEST_LR_SPIKE = `${SPIKE}:${FACTOR}`; // the trainer inherits it
+    try {
+      run = await h.startLiveTrain(dir, data, { vizInterval: 2 });
+    } finally {
+      delete process.env.NANOGPT_TEST_LR_SPIKE;
+    }
+    browser = await h.launchBrowser({ webgl: true });
+  });
+  after(async () => {
+    if (run) h.saveText('insight-spike-train.log', run.log());
+    await h.stopAll();
+  });
+
+  test('the loss spike appears on the chart and the timeline within a few steps, with its explanation', async (t) => {
+    assert.match(run.log(), /test hook NANOGPT_TEST_LR_SPIKE/, 'the trainer took the hook');
+    const page = await h.openDashboard(browser, run.url);
+    t.after(async () => {
+      if (page.errors.length) h.saveText('insight-spike.errors.txt', page.errors.join('\n'));
+      await page.close();
+    });
+    await h.showTab(page, 'training');
+    // The moment the spike's insight reaches the page, how far the run is.
+    const seen = await (await page.waitForFunction((spike) => {
+      const s = window.__nanogpt.store.get();
+      const set = s.insights?.[s.session];
+      const ins = set && [...set.byId.values()].find((i) => i.kind === 'loss_spike' && i.step >= spike && i.step <= spike + 3);
+      if (!ins) return false;
+      const rows = s.metrics?.[s.session] ?? [];
+      return { id: ins.id, step: ins.step, title: ins.title, at: rows.length ? rows[rows.length - 1].step : null };
+    }, SPIKE, { timeout: h.WAIT_MS * 3, polling: 50 })).jsonValue();
+    assert.ok(seen.at - seen.step <= FEW_STEPS, `the spike at step ${seen.step} reached the page at step ${seen.at}`);
+    // Drawn on the loss chart (a mark at its step) and under the playback slider.
+    await page.waitForFunction((id) => window.__nanogpt.insightMarks().some((m) => m.id === id), seen.id, { timeout: 10_000 });
+    await page.waitForFunction((id) => window.__nanogpt.timelineMarks().some((m) => m.id === id), seen.id, { timeout: 10_000 });
+    const mark = (await page.evaluate(() => window.__nanogpt.insightMarks())).find((m) => m.id === seen.id);
+    await page.mouse.move(mark.x, mark.y + 1);
+    await h.byTestId(page, 'insight-tip').waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await h.byTestId(page, 'insight-tip').innerText(), /spike/i);
+    await page.mouse.click(mark.x, mark.y + 1);
+    const card = page.locator(`[data-testid="insight"][data-id="${seen.id}"]`);
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="insight"][data-id="${id}"]`)?.open === true, seen.id, { timeout: 5000 });
+    assert.ok((await card.locator('[data-testid="insight-explanation"]').innerText()).length > 40, 'it explains itself');
+    assert.ok(await card.locator('[data-testid="insight-evidence"]').count(), 'with its numbers');
+    await h.saveShot(page, 'insight-spike-live');
+    assert.deepEqual(page.errors, []);
+  });
+});
