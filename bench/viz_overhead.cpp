@@ -114,6 +114,7 @@ void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
         viz::VizOptions o;
         o.interval = interval;
         o.port = 0;
+        o.no_token = true;  // a loopback client of our own
         o.runs_dir = runs;
         obs = viz::make_dashboard(o);
         obs->run_started(describe_model(model, nullptr, nullptr), RunInfo{});

@@ -30,6 +30,9 @@ namespace nanogpt::viz {
 
 namespace {
 
+// A taken --viz-port: the next ports are tried, then any free one (the banner says so).
+constexpr int kPortRetries = 10;
+
 int64_t now_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::system_clock::now().time_since_epoch()).count();
@@ -228,7 +231,10 @@ struct Dashboard::Impl {
             hub::HubOptions ho;
             ho.host = opt.host;
             ho.port = opt.port;
+            ho.port_retries = kPortRetries;
             ho.token = opt.token;
+            ho.no_token = opt.no_token;
+            ho.allowed_hosts = opt.allow_hosts;
             ho.static_dir = opt.files.frontend_dir;
             ho.static_mounts = opt.files.libraries;
             hub = std::make_unique<hub::Hub>(ho, std::make_shared<store::RunStoreReader>(opt.runs_dir, session));
@@ -263,7 +269,9 @@ int Dashboard::port() const { return impl_->hub ? impl_->hub->port() : 0; }
 std::string Dashboard::url() const { return impl_->hub ? impl_->hub->url() : ""; }
 std::string Dashboard::banner() const {
     if (!impl_->hub) return "";
-    return "dashboard: " + url() + " (parameter snapshots every " + std::to_string(impl_->opt.interval) + " steps)";
+    const std::string note = impl_->hub->port_note();
+    return "dashboard: " + url() + " (" + (note.empty() ? "" : note + "; ") + "parameter snapshots every " +
+           std::to_string(impl_->opt.interval) + " steps)";
 }
 
 VizCounters Dashboard::counters() const {

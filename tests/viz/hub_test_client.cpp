@@ -42,7 +42,7 @@ HttpResult http_request(int port, const std::string& target, const Headers& head
     throw_if(ec, "connect");
 
     http::request<http::empty_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));  // as a browser sends it
     req.set(http::field::connection, "close");
     for (const auto& [name, value] : headers) req.set(name, value);
     done = false;
@@ -66,7 +66,14 @@ HttpResult http_request(int port, const std::string& target, const Headers& head
     out.cache_control = std::string(res[http::field::cache_control]);
     out.set_cookie = std::string(res[http::field::set_cookie]);
     out.body = res.body();
+    for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     return out;
+}
+
+std::string HttpResult::header(const std::string& name) const {
+    for (const auto& [n, v] : headers)
+        if (beast::iequals(n, name)) return v;
+    return "";
 }
 
 WsClient::WsClient(int port, const std::string& target, const Headers& headers) {
@@ -103,7 +110,7 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
     }));
     websocket::response_type res;
     done = false;
-    ws_.async_handshake(res, "127.0.0.1", target, [&](beast::error_code e) { ec = e; done = true; });
+    ws_.async_handshake(res, "127.0.0.1:" + std::to_string(port), target, [&](beast::error_code e) { ec = e; done = true; });
     drive(ioc_, done, socket, "handshake");
     *status = res.result_int();
     if (ec == websocket::error::upgrade_declined) return false;

@@ -28,6 +28,9 @@ constexpr auto kDeadline = std::chrono::seconds(20);
 struct HttpResult {
     int status = 0;
     std::string content_type, cache_control, set_cookie, body;
+    Headers headers;  // every field of the answer, in order
+    // The value of a field (case-insensitive name), "" when absent.
+    std::string header(const std::string& name) const;
 };
 
 // One request on a fresh connection to 127.0.0.1:port; the target is sent exactly as given.

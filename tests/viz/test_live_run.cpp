@@ -58,18 +58,20 @@ TEST(LiveRun, WebSocketClientSeesHelloMetricsAndFramesThatMatchTheCheckpoint) {
     run.out = popen(cmd.c_str(), "r");
     ASSERT_NE(run.out, nullptr);
     int port = 0;
+    std::string token;
     char line[4096];
-    std::regex url_re(R"(dashboard: http://127\.0\.0\.1:(\d+)/)");
+    std::regex url_re(R"(dashboard: http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+))");
     while (std::fgets(line, sizeof line, run.out)) {
         std::cmatch m;
         if (std::regex_search(line, m, url_re)) {
             port = std::stoi(m[1]);
+            token = m[2];
             break;
         }
     }
     ASSERT_GT(port, 0) << "no dashboard line";
 
-    hubtest::WsClient ws(port);
+    hubtest::WsClient ws(port, "/ws?token=" + token);
     hubtest::WsMessage first = ws.read();
     ASSERT_TRUE(first.text);
     auto hello = parse(first.data);
@@ -146,9 +148,9 @@ void interrupt_run(int sig) {
                               " --data-dir " + dir.path() + "/data --out-dir " + dir.path() + "/out --viz-runs-dir " +
                               dir.path() + "/runs --viz-port 0 --eval-interval 1000 --eval-iters 2 --sample-tokens 0";
     test::ChildProcess child(train + " --max-iters 100000");
-    auto url = child.until(std::regex(R"(dashboard: http://127\.0\.0\.1:(\d+)/)"));
+    auto url = child.until(std::regex(R"(dashboard: http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+))"));
     ASSERT_TRUE(url) << child.output();
-    hubtest::WsClient ws(std::stoi((*url)[1]));
+    hubtest::WsClient ws(std::stoi((*url)[1]), "/ws?token=" + (*url)[2].str());
     const std::string session = parse(ws.read().data)["session"].GetString();
     std::vector<std::string> kinds;
     int metrics = 0, last_step = -1;
