@@ -11,6 +11,7 @@
 #include "viz/export/export.h"
 #include "viz/hub/hub.h"
 #include "viz/protocol.h"
+#include "viz/store/follower.h"
 #include "viz/store/reader.h"
 
 namespace nanogpt::viz {
@@ -31,7 +32,7 @@ struct ExportArgs {
 
 void add_serve_command(CLI::App& app) {
     auto a = std::make_shared<ServeArgs>();
-    CLI::App* cmd = app.add_subcommand("serve", "serve the dashboard for recorded runs (no training)");
+    CLI::App* cmd = app.add_subcommand("serve", "serve the dashboard for the runs in a directory, following those still training");
     cmd->add_option("--runs", a->runs, "runs directory (runs/<session>/ as training writes them)")->capture_default_str();
     cmd->add_option("--host,--viz-host", a->host, "address to bind (loopback by default)")->capture_default_str();
     cmd->add_option("--port,--viz-port", a->port, "port (taken: the next free one; 0: any free port)")->capture_default_str();
@@ -66,6 +67,18 @@ void add_serve_command(CLI::App& app) {
         hub::Hub hub(ho, reader);
         hub.set_hello([reader] { return protocol::hello_recorded(reader->sessions_json()); });
         hub.start();
+        // Runs still being written: their new lines and frames go to the pages as they land.
+        store::FollowerCallbacks push;
+        push.text = [&hub](std::string json) { hub.broadcast_text(std::make_shared<const std::string>(std::move(json))); };
+        push.frame = [&hub](std::string notice, std::string frame) {
+            hub.broadcast_text(std::make_shared<const std::string>(std::move(notice)));
+            hub.broadcast_frame(std::make_shared<const std::string>(std::move(frame)));
+        };
+        push.sessions_changed = [&hub, reader] {
+            hub.broadcast_text(std::make_shared<const std::string>(protocol::sessions_changed(reader->sessions_json())));
+        };
+        store::RunFollower follower(a->runs, reader, push);
+        follower.start();
         const std::string note = hub.port_note();
         std::printf("serving %s at %s (%sCtrl-C stops)\n", a->runs.c_str(), hub.url().c_str(),
                     note.empty() ? "" : (note + "; ").c_str());
@@ -73,7 +86,8 @@ void add_serve_command(CLI::App& app) {
         int sig = 0;
         sigwait(&set, &sig);
         std::printf("stopping\n");
-        hub.stop();
+        follower.stop();
+        hub.stop();  // each page gets a close frame (1001 going away)
     });
 }
 

@@ -270,8 +270,8 @@ std::string Dashboard::url() const { return impl_->hub ? impl_->hub->url() : "";
 std::string Dashboard::banner() const {
     if (!impl_->hub) return "";
     const std::string note = impl_->hub->port_note();
-    return "dashboard: " + url() + " (" + (note.empty() ? "" : note + "; ") + "parameter snapshots every " +
-           std::to_string(impl_->opt.interval) + " steps)";
+    return "dashboard: " + url() + " (run " + impl_->session + "; " + (note.empty() ? "" : note + "; ") +
+           "parameter snapshots every " + std::to_string(impl_->opt.interval) + " steps)";
 }
 
 VizCounters Dashboard::counters() const {

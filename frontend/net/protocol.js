@@ -24,6 +24,7 @@ export const MESSAGE_TYPES = Object.freeze({
   metrics: 'metrics',       // one training step
   event: 'event',           // an evaluation, checkpoint, text sample, ... (`kind`: EVENT_KINDS)
   frame: 'frame',           // announces the binary frame that follows
+  sessions: 'sessions',     // `nanogpt serve`: a run appeared, ended or went stale (the new list)
   pong: 'pong',             // reply to ping
   subscribed: 'subscribed', // reply to subscribe
   error: 'error',           // a client message was refused; the connection stays up

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <utility>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -27,6 +28,7 @@
 #include "viz/export/export.h"
 #include "viz/export/formats.h"
 #include "viz/frame.h"
+#include "viz/store/follower.h"
 #include "viz/store/prune.h"
 #include "viz/store/reader.h"
 
@@ -372,6 +374,76 @@ TEST(RunStoreLiveness, StateIsTheFinalStatusOrLiveOrStale) {
     set_mtime_seconds_ago(runs + "/running/writer.json", 3600);
     EXPECT_EQ(state_of(runs, "running"), "stale");
     EXPECT_TRUE(hubtest_wait([&] { return state_of(runs, "running") == "live+live"; }));
+}
+
+// ------------------------------------------------------------------------------ following
+
+std::string metrics_line(const std::string& session, int step) {
+    return R"({"type":"metrics","session":")" + session + R"(","step":)" + std::to_string(step) + "}";
+}
+
+// What a follower handed on, in order: "text <step>", "frame <step>", "sessions".
+struct Followed {
+    std::vector<std::string> got;
+    RunFollower make(const std::string& runs) {
+        FollowerCallbacks cb;
+        cb.text = [this](std::string json) { got.push_back("text " + std::to_string(parse(json)["step"].GetInt())); };
+        cb.frame = [this](std::string notice, std::string frame) {
+            rapidjson::Document n = parse(notice);
+            EXPECT_STREQ(n["type"].GetString(), "frame");
+            EXPECT_EQ(n["bytes"].GetUint64(), frame.size());
+            EXPECT_EQ(decode_frame(frame).step, n["step"].GetInt());
+            got.push_back("frame " + std::to_string(n["step"].GetInt()));
+        };
+        cb.sessions_changed = [this] { got.push_back("sessions"); };
+        return RunFollower(runs, std::make_shared<RunStoreReader>(runs, ""), cb);
+    }
+    std::vector<std::string> take() { return std::exchange(got, {}); }
+};
+
+TEST(RunFollower, HandsOnWhatIsWrittenAfterItStartsEachLineOnceWhole) {
+    TempDir tmp;
+    const std::string runs = tmp / "runs";
+    RunStore a(runs, "a", "{}", 1 << 20);
+    a.append_metrics(metrics_line("a", 0));
+    a.write_frame(0, encode_frame(sample_frame("a", 0)));
+    Followed out;
+    RunFollower follower = out.make(runs);
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{}) << "what was there at the start is REST's";
+
+    a.append_metrics(metrics_line("a", 1));
+    append_text(runs + "/a/metrics.jsonl", R"({"type":"metrics","session":"a","step":2)");  // half appended
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{"text 1"});
+    append_text(runs + "/a/metrics.jsonl", "}\n" + metrics_line("elsewhere", 3) + "\n");  // whole now; a stray line
+    a.append_event(R"({"type":"event","session":"a","step":2,"kind":"eval","text":"x"})");
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"text 2", "text 2"})) << "the stray session's line is not sent";
+
+    // Five frames between two looks: the newest two go, oldest first; the index has all five.
+    for (int step = 1; step <= 5; ++step) a.write_frame(step, encode_frame(sample_frame("a", step)));
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"frame 4", "frame 5"}));
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{}) << "nothing new, nothing sent";
+
+    // A session that appears is announced and followed from its first line.
+    RunStore b(runs, "b", "{}", 1 << 20);
+    b.append_metrics(metrics_line("b", 0));
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"text 0", "sessions"}));
+    // A run that ends changes state.
+    b.finish("finished");
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{"sessions"});
+    // A frame file cut short is not sent (the reader says why).
+    const std::string cut = encode_frame(sample_frame("a", 6));
+    write_text(runs + "/a/frames/000000006.bin", cut.substr(0, cut.size() / 2));
+    testing::internal::CaptureStderr();
+    follower.look();
+    EXPECT_NE(testing::internal::GetCapturedStderr().find("skipping frame"), std::string::npos);
+    EXPECT_EQ(out.take(), std::vector<std::string>{});
 }
 
 // ------------------------------------------------------------------------------- pruning

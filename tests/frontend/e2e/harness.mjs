@@ -128,10 +128,10 @@ const TINY = ['--n-layer', '2', '--n-head', '2', '--n-embd', '64', '--block-size
   '--eval-interval', '20', '--eval-iters', '2', '--log-interval', '10', '--sample-tokens', '40',
   '--device', 'cpu'];
 
-function trainArgs(dir, data, { maxIters, vizInterval }) {
-  return ['train', ...TINY, '--data-dir', data, '--out-dir', join(dir, 'out'),
+function trainArgs(dir, data, { maxIters, vizInterval, port = 0, runsDir = join(dir, 'runs'), outDir = join(dir, 'out') }) {
+  return ['train', ...TINY, '--data-dir', data, '--out-dir', outDir,
     '--max-iters', String(maxIters), '--lr-decay-iters', String(maxIters),
-    '--viz-port', '0', '--viz-runs-dir', join(dir, 'runs'), '--viz-interval', String(vizInterval)];
+    '--viz-port', String(port), '--viz-runs-dir', runsDir, '--viz-interval', String(vizInterval)];
 }
 
 // The hub's address as printed ("http://127.0.0.1:<port>/?token=<hex>"), split into the base URL
@@ -151,14 +151,16 @@ export function hubFetch(url, path, init = {}) {
 }
 
 /**
- * A live training run with the dashboard on a free port. It trains far longer than any test
- * watches (stopAll() ends it), so a slow machine never sees the run finish under a test.
- * Resolves {url, token, runsDir, proc, log}.
+ * A live training run with the dashboard on a free port (or `port`: taken, the trainer moves on).
+ * It trains far longer than any test watches (stopAll() ends it), so a slow machine never sees
+ * the run finish under a test. `runsDir`/`outDir` default to dir/runs and dir/out. Resolves
+ * {url, token, runsDir, proc, log, banner} (banner: the whole "dashboard: ..." line).
  */
-export async function startLiveTrain(dir, data, { vizInterval = 2, maxIters = 100000, extraArgs = [] } = {}) {
-  const h = await startProcess(BIN, [...trainArgs(dir, data, { maxIters, vizInterval }), ...extraArgs],
-    { ready: new RegExp(`dashboard: ${ADDRESS.source}`) });
-  return { ...remember(h.match), runsDir: join(dir, 'runs'), proc: h.proc, log: h.log };
+export async function startLiveTrain(dir, data, { vizInterval = 2, maxIters = 100000, port = 0,
+  runsDir = join(dir, 'runs'), outDir = join(dir, 'out') } = {}) {
+  const h = await startProcess(BIN, trainArgs(dir, data, { maxIters, vizInterval, port, runsDir, outDir }),
+    { ready: new RegExp(`dashboard: ${ADDRESS.source}.*`) });
+  return { ...remember(h.match), runsDir, proc: h.proc, log: h.log, banner: h.match[0] };
 }
 
 /** A finished, recorded training run; returns its runs directory. */
