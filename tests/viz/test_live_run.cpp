@@ -192,6 +192,56 @@ void interrupt_run(int sig) {
 }
 
 TEST(LiveRun, CtrlCFinishesTheStepRecordsTheRunAsInterruptedAndResumes) { interrupt_run(SIGINT); }
+
+// `nanogpt serve` over the runs directory of a trainer that is still going: a client of serve
+// gets that run's new metrics and frames as they are written, and Ctrl-C stops serve cleanly,
+// its clients getting a close frame (1001).
+TEST(LiveRun, ServeFollowsALiveRunAndStopsCleanlyOnCtrlC) {
+    test::TempDir dir("serve");
+    const std::string bin = NANOGPT_BINARY;
+    ASSERT_EQ(0, std::system((bin + " prepare --tokenizer char --input " NANOGPT_SHARED_DATA
+                              "/tinyshakespeare/input.txt --out " + dir.path() + "/data > /dev/null").c_str()));
+    test::ChildProcess train(bin + " train --config " NANOGPT_SOURCE_DIR "/configs/shakespeare_char_cpu.toml --data-dir " +
+                             dir.path() + "/data --out-dir " + dir.path() + "/out --viz-runs-dir " + dir.path() +
+                             "/runs --viz-port 0 --viz-interval 2 --eval-interval 100000 --sample-tokens 0 --max-iters 100000");
+    auto banner = train.until(std::regex(R"(dashboard: \S+ \(run (\S+);)"));
+    ASSERT_TRUE(banner) << train.output();
+    const std::string session = (*banner)[1];
+
+    test::ChildProcess serve(bin + " serve --runs " + dir.path() + "/runs --port 0");
+    auto url = serve.until(std::regex(R"(serving .* at http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+))"));
+    ASSERT_TRUE(url) << serve.output();
+    hubtest::WsClient ws(std::stoi((*url)[1]), "/ws?token=" + (*url)[2].str());
+    auto hello = parse(ws.read().data);
+    EXPECT_STREQ(hello["type"].GetString(), "hello");
+    EXPECT_FALSE(hello["live"].GetBool()) << "serve trains nothing itself";
+
+    int metrics = 0, frames = 0;
+    while (metrics < 5 || frames < 2) {
+        hubtest::WsMessage msg = ws.read();
+        if (!msg.text) {
+            EXPECT_EQ(viz::decode_frame(msg.data).session, session);
+            ++frames;
+            continue;
+        }
+        auto d = parse(msg.data);
+        if (std::string(d["type"].GetString()) == "metrics") {
+            EXPECT_EQ(std::string(d["session"].GetString()), session);
+            ++metrics;
+        }
+    }
+    serve.signal(SIGINT);
+    bool closed = false;
+    try {
+        for (;;) ws.read();
+    } catch (const std::exception&) {
+        closed = true;
+    }
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(ws.close_code(), 1001) << "serve closes its clients with a close frame (going away)";
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+    EXPECT_NE(serve.output().find("stopping"), std::string::npos) << serve.output();
+}
 TEST(LiveRun, SigtermStopsTheSameWay) { interrupt_run(SIGTERM); }
 
 }  // namespace
