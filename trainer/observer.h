@@ -48,6 +48,7 @@ struct RunInfo {
     int batch_size = 0, block_size = 0, gradient_accumulation_steps = 0, max_iters = 0;
     double learning_rate = 0;
     std::string config_toml;    // the effective configuration, secrets redacted
+    int start_step = 0;         // > 0: resumed from a checkpoint taken after start_step updates
 };
 
 struct StepMetrics {

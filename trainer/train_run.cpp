@@ -194,7 +194,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, T
     const StepCost cost = print_banner(cfg, *backend, model, data, start_step);
     if (watcher) {
         watcher->run_started(describe_model(model, &data.train, data.tokenizer.get()),
-                             run_info(cfg, config_text, *backend, model));
+                             run_info(cfg, config_text, *backend, model, start_step));
         if (const std::string line = watcher->banner(); !line.empty()) std::printf("%s\n", line.c_str());
     }
     std::fflush(stdout);

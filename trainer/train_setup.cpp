@@ -136,7 +136,7 @@ StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2
 }
 
 RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const Backend& backend,
-                 const GPT2& model) {
+                 const GPT2& model, int start_step) {
     RunInfo r;
     r.git_revision = NANOGPT_GIT_REVISION;
     r.device = backend.name();
@@ -151,6 +151,7 @@ RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const B
     r.max_iters = cfg.max_iters;
     r.learning_rate = cfg.learning_rate;
     r.config_toml = config_text;
+    r.start_step = start_step;
     return r;
 }
 

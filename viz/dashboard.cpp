@@ -22,7 +22,9 @@
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
 #include "viz/snapshot/histogram_schedule.h"
+#include "viz/store/files.h"
 #include "viz/store/reader.h"
+#include "viz/store/resume.h"
 #include "viz/store/run_record.h"
 #include "viz/store/run_store.h"
 
@@ -285,6 +287,10 @@ VizCounters Dashboard::counters() const {
 void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
     Impl& m = *impl_;
     m.model = model;
+    // A resumed run continues the session that recorded it (viz/store/resume.h).
+    const std::optional<std::string> continued =
+        run.start_step > 0 && m.opt.session.empty() ? store::resumable_session(m.opt.runs_dir, run.out_dir) : std::nullopt;
+    if (continued) m.session = *continued;
     m.plan = snapshot::SnapshotPlan::make(m.model, m.opt.snapshot);  // budget errors stop the run here
     m.builder = std::make_unique<snapshot::FrameBuilder>(m.model, m.plan, m.session);
     size_t slabs = 0;
@@ -296,9 +302,14 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
         s.request.stats.resize(slabs);
     }
     try {
-        m.store = std::make_unique<store::RunStore>(m.opt.runs_dir, m.session,
-                                                    store::run_record_json(run, model, m.opt.interval),
-                                                    m.opt.history_mb * 1024 * 1024);
+        std::string record = store::run_record_json(run, model, m.opt.interval);
+        if (continued)
+            record = store::continue_session(store::join_path(m.opt.runs_dir, m.session), run.start_step, record);
+        m.store = std::make_unique<store::RunStore>(m.opt.runs_dir, m.session, record, m.opt.history_mb * 1024 * 1024);
+        if (continued)
+            event(run.start_step, EventKind::Info,
+                  "resumed from the checkpoint at step " + std::to_string(run.start_step) +
+                      "; what this session recorded after it is recorded again");
     } catch (const std::exception& e) {
         m.failure("store", std::string("opening ") + m.opt.runs_dir + ": " + e.what());
     }

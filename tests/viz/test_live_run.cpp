@@ -11,6 +11,7 @@
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include <rapidjson/document.h>
 
@@ -192,6 +193,85 @@ void interrupt_run(int sig) {
 }
 
 TEST(LiveRun, CtrlCFinishesTheStepRecordsTheRunAsInterruptedAndResumes) { interrupt_run(SIGINT); }
+
+// The steps and train losses of a session's metrics.jsonl, as recorded (the loss as its JSON text).
+std::vector<std::pair<int, std::string>> recorded_losses(const std::string& path) {
+    std::vector<std::pair<int, std::string>> out;
+    std::istringstream in(read_file(path));
+    std::string line;
+    const std::regex loss(R"("step":(\d+).*"train_loss":([^,}]+))");
+    while (std::getline(in, line)) {
+        std::smatch m;
+        if (std::regex_search(line, m, loss)) out.emplace_back(std::stoi(m[1]), m[2]);
+    }
+    return out;
+}
+
+// kill -9 in the middle of a run, then --init-from resume: training continues bit for bit (the
+// weights and every loss equal an uninterrupted run's), and the run store continues the same
+// session: one history with every step once, what was recorded after the checkpoint replaced,
+// run.json saying where it resumed (viz/store/resume.h).
+TEST(LiveRun, KillNineThenResumeContinuesBitForBitInTheSameSession) {
+    test::TempDir dir("resume");
+    const std::string bin = NANOGPT_BINARY;
+    ASSERT_EQ(0, std::system((bin + " prepare --tokenizer char --input " NANOGPT_SHARED_DATA
+                              "/tinyshakespeare/input.txt --out " + dir.path() + "/data > /dev/null").c_str()));
+    const int steps = 60;
+    auto train = [&](const std::string& name) {
+        return bin + " train --config " NANOGPT_SOURCE_DIR "/configs/shakespeare_char_cpu.toml --data-dir " + dir.path() +
+               "/data --out-dir " + dir.path() + "/" + name + " --viz-runs-dir " + dir.path() + "/runs-" + name +
+               " --viz-port 0 --viz-interval 5 --eval-interval 20 --eval-iters 2 --sample-tokens 0 --log-interval 1"
+               " --dropout 0.1 --always-save-checkpoint true --max-iters " + std::to_string(steps);
+    };
+    test::ChildProcess whole(train("whole"));
+    ASSERT_EQ(whole.wait(), 0) << whole.output();
+
+    test::ChildProcess killed(train("killed"));
+    ASSERT_TRUE(killed.until(std::regex(R"(^step +(2[5-9]|3[0-9])/60)"))) << killed.output();
+    killed.signal(SIGKILL);
+    EXPECT_EQ(killed.wait(), 128 + SIGKILL);
+    const std::vector<std::string> sessions = [&] {
+        std::vector<std::string> ids;
+        for (const auto& e : fs::directory_iterator(dir.path() + "/runs-killed")) ids.push_back(e.path().filename());
+        return ids;
+    }();
+    ASSERT_EQ(sessions.size(), 1u);
+    const std::string session = sessions[0];
+
+    test::ChildProcess resumed(train("killed") + " --init-from resume");
+    auto at = resumed.until(std::regex(R"(resuming from .* at step (\d+))"));
+    ASSERT_TRUE(at) << resumed.output();
+    const int k = std::stoi((*at)[1]);
+    EXPECT_TRUE(resumed.until(std::regex("run " + session + ";"))) << "the banner names the same session\n"
+                                                                   << resumed.output();
+    ASSERT_EQ(resumed.wait(), 0) << resumed.output();
+
+    EXPECT_EQ(read_file(dir.path() + "/whole/model.bin"), read_file(dir.path() + "/killed/model.bin"));
+    EXPECT_EQ(read_file(dir.path() + "/whole/state.bin"), read_file(dir.path() + "/killed/state.bin"));
+    // One session, every step once, the same losses to the last digit as the uninterrupted run.
+    size_t count = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path() + "/runs-killed")) ++count;
+    EXPECT_EQ(count, 1u) << "a resumed run continues its session";
+    std::string whole_session;
+    for (const auto& e : fs::directory_iterator(dir.path() + "/runs-whole")) whole_session = e.path().filename();
+    const auto expected = recorded_losses(dir.path() + "/runs-whole/" + whole_session + "/metrics.jsonl");
+    const auto got = recorded_losses(dir.path() + "/runs-killed/" + session + "/metrics.jsonl");
+    ASSERT_EQ(expected.size(), size_t(steps));
+    EXPECT_EQ(got, expected);
+    auto run = parse(read_file(dir.path() + "/runs-killed/" + session + "/run.json"));
+    EXPECT_STREQ(run["status"].GetString(), "finished");
+    ASSERT_TRUE(run.HasMember("resumed") && run["resumed"].IsArray() && run["resumed"].Size() == 1);
+    EXPECT_EQ(run["resumed"][0]["step"].GetInt(), k);
+    std::vector<int> frame_steps;
+    for (const auto& e : fs::directory_iterator(dir.path() + "/runs-killed/" + session + "/frames"))
+        frame_steps.push_back(std::stoi(e.path().filename().string()));
+    std::sort(frame_steps.begin(), frame_steps.end());
+    std::vector<int> every_fifth;
+    for (int s = 5; s <= steps; s += 5) every_fifth.push_back(s);
+    EXPECT_EQ(frame_steps, every_fifth);
+    const std::string events = read_file(dir.path() + "/runs-killed/" + session + "/events.jsonl");
+    EXPECT_NE(events.find("resumed from the checkpoint at step " + std::to_string(k)), std::string::npos) << events;
+}
 
 // `nanogpt serve` over the runs directory of a trainer that is still going: a client of serve
 // gets that run's new metrics and frames as they are written, and Ctrl-C stops serve cleanly,
