@@ -273,6 +273,73 @@ TEST(LiveRun, KillNineThenResumeContinuesBitForBitInTheSameSession) {
     EXPECT_NE(events.find("resumed from the checkpoint at step " + std::to_string(k)), std::string::npos) << events;
 }
 
+// A small tmpfs mounted for one test, unmounted at scope exit. Mounting needs root (CAP_SYS_ADMIN):
+// where it is refused (a CI container) the test skips.
+class SmallDisk {
+public:
+    SmallDisk(const std::string& dir, const std::string& size) : dir_(dir) {
+        fs::create_directories(dir);
+        mounted_ = std::system(("mount -t tmpfs -o size=" + size + " tmpfs " + dir + " 2>/dev/null").c_str()) == 0;
+    }
+    ~SmallDisk() {
+        if (mounted_) std::system(("umount " + dir_).c_str());
+    }
+    bool mounted() const { return mounted_; }
+
+private:
+    std::string dir_;
+    bool mounted_ = false;
+};
+
+// The disk under the run store fills up mid-run: training goes on to its last step and says the
+// recording stopped; what was recorded stays readable by `serve` and `export` (a frame or line cut
+// short is skipped with a message).
+TEST(LiveRun, ADiskFullUnderTheRunStoreStopsTheRecordingNotTraining) {
+    test::TempDir dir("diskfull");
+    SmallDisk disk(dir.path() + "/runs", "600k");  // about six frames of this model, then full
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+    const std::string bin = NANOGPT_BINARY;
+    ASSERT_EQ(0, std::system((bin + " prepare --tokenizer char --input " NANOGPT_SHARED_DATA
+                              "/tinyshakespeare/input.txt --out " + dir.path() + "/data > /dev/null").c_str()));
+    test::ChildProcess train(bin + " train --config " NANOGPT_SOURCE_DIR "/configs/shakespeare_char_cpu.toml --data-dir " +
+                             dir.path() + "/data --out-dir " + dir.path() + "/out --viz-runs-dir " + dir.path() +
+                             "/runs --viz-port 0 --viz-interval 1 --eval-interval 1000 --eval-iters 2 --sample-tokens 0"
+                             " --log-interval 1 --max-iters 40");
+    EXPECT_EQ(train.wait(), 0) << train.output();
+    const std::string& out = train.output();
+    EXPECT_NE(out.find("step    39/40"), std::string::npos) << out;
+    EXPECT_NE(out.find("viz: store failed ("), std::string::npos) << out;
+    EXPECT_NE(out.find("No space left on device"), std::string::npos) << out;
+    EXPECT_NE(out.find("training continues, the run is no longer recorded"), std::string::npos) << out;
+
+    std::string session;
+    for (const auto& e : fs::directory_iterator(dir.path() + "/runs")) session = e.path().filename();
+    ASSERT_FALSE(session.empty());
+    const std::string run_dir = dir.path() + "/runs/" + session;
+    test::ChildProcess exported(bin + " export " + run_dir + " --format npz --out " + dir.path() + "/run.npz");
+    EXPECT_EQ(exported.wait(), 0) << exported.output();
+    EXPECT_TRUE(fs::file_size(dir.path() + "/run.npz") > 0);
+
+    test::ChildProcess serve(bin + " serve --runs " + dir.path() + "/runs --port 0");
+    auto url = serve.until(std::regex(R"(http://127\.0\.0\.1:(\d+)/\?token=([0-9a-f]+))"));
+    ASSERT_TRUE(url) << serve.output();
+    const int port = std::stoi((*url)[1]);
+    const hubtest::Headers auth = {{"Authorization", "Bearer " + (*url)[2].str()}};
+    auto sessions = parse(hubtest::http_request(port, "/api/sessions", auth).body);
+    ASSERT_EQ(sessions["sessions"].Size(), 1u);
+    EXPECT_GT(sessions["sessions"][0]["steps"].GetInt(), 0) << "the metrics recorded before the disk filled";
+    auto index = parse(hubtest::http_request(port, "/api/sessions/" + session + "/frames", auth).body);
+    ASSERT_GT(index["frames"].Size(), 0u);
+    for (const auto& f : index["frames"].GetArray()) {
+        const auto frame = hubtest::http_request(port, "/api/sessions/" + session + "/frames/" +
+                                                           std::to_string(f["step"].GetInt()), auth);
+        ASSERT_EQ(frame.status, 200);
+        EXPECT_NO_THROW(viz::decode_frame(frame.body));
+    }
+    serve.signal(SIGINT);
+    EXPECT_EQ(serve.wait(), 0) << serve.output();
+}
+
 // `nanogpt serve` over the runs directory of a trainer that is still going: a client of serve
 // gets that run's new metrics and frames as they are written, and Ctrl-C stops serve cleanly,
 // its clients getting a close frame (1001).
