@@ -2,6 +2,7 @@
 // io_context with a deadline.
 #include "hub_test_client.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -104,6 +105,7 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
         [&](beast::error_code e) { ec = e; done = true; });
     drive(ioc_, done, socket, "connect");
     throw_if(ec, "connect");
+    socket.set_option(tcp::no_delay(true), ec);  // as browsers do: no Nagle delay between small frames
 
     ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
         for (const auto& [name, value] : headers) req.set(name, value);
@@ -164,6 +166,22 @@ void WsClient::write_binary(const std::string& bytes) {
     ws_.async_write(net::buffer(bytes), [&](beast::error_code e, size_t) { ec = e; done = true; });
     wait(done, "websocket write");
     throw_if(ec, "websocket write");
+}
+
+void WsClient::write_fragments(const std::string& bytes, int fragments, bool binary) {
+    ws_.binary(binary);
+    const size_t piece = bytes.size() / static_cast<size_t>(fragments) + 1;
+    for (size_t at = 0; at < bytes.size() || at == 0;) {
+        const size_t n = std::min(piece, bytes.size() - at);
+        const bool fin = at + n >= bytes.size();
+        beast::error_code ec;
+        bool done = false;
+        ws_.async_write_some(fin, net::buffer(bytes.data() + at, n), [&](beast::error_code e, size_t) { ec = e; done = true; });
+        wait(done, "websocket write_some");
+        throw_if(ec, "websocket write_some");
+        at += n;
+        if (fin) break;
+    }
 }
 
 void WsClient::abort() {

@@ -3,13 +3,21 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "hub_fake_history.h"
+#include "hub_fuzz.h"
 #include "hub_test_client.h"
 #include "hub_test_files.h"
 #include "viz/hub/access.h"
@@ -333,6 +341,137 @@ TEST(Hub, MalformedClientMessagesGetAnErrorAndTheConnectionStays) {
     EXPECT_EQ(c.read().data, R"({"type":"subscribed","session":"s1"})");
     EXPECT_EQ(hub->stats().bad_client_messages, 6u);
     EXPECT_EQ(hub->stats().clients, 1u);
+}
+
+// 10^4 malformed messages (tests/viz/hub_fuzz.h) while the hub broadcasts as a live run's does:
+// every one is answered with an error or ends its connection as the protocol says (bad UTF-8,
+// past the read limit), none takes the hub down, and a reading client misses no text.
+TEST(Hub, FuzzedClientMessagesAreAnsweredAndNeverTakeTheHubDown) {
+    auto hub = start_hub(secured_options("tok"));
+    WsClient watcher(hub->port(), "/ws?token=tok");
+    ASSERT_EQ(watcher.read().data, kHello);
+    std::atomic<bool> done{false};
+    std::atomic<int> broadcast{0};
+    std::thread live([&] {
+        const auto frame = shared(std::string(20000, 'f'));
+        while (!done) {
+            hub->broadcast_text(shared(R"({"type":"metrics","step":)" + std::to_string(broadcast++) + "}"));
+            hub->broadcast_frame(frame);
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    });
+    std::thread reader([&] {  // the watcher reads all along, as a page does
+        int expect = 0;
+        try {
+            for (;;) {
+                const WsMessage m = watcher.read();
+                if (!m.text) continue;
+                if (m.data == R"({"type":"end"})") break;
+                EXPECT_EQ(m.data, R"({"type":"metrics","step":)" + std::to_string(expect++) + "}");
+            }
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "the watcher lost its connection: " << e.what();
+        }
+    });
+    hubtest::FuzzStats stats;
+    EXPECT_NO_THROW(stats = hubtest::fuzz_hub(hub->port(), "/ws?token=tok", 10000, /*seed=*/1));
+    done = true;
+    live.join();
+    hub->broadcast_text(shared(R"({"type":"end"})"));
+    reader.join();
+    EXPECT_EQ(stats.sent, 10000u);
+    EXPECT_EQ(stats.unexpected, 0u) << "a connection closed that should have stayed up";
+    EXPECT_GT(stats.closed, 0u);
+    EXPECT_EQ(stats.replies + stats.closed, stats.sent);
+    EXPECT_GE(hub->stats().bad_client_messages, stats.replies * 9 / 10) << "nearly every answer is an error";
+    // Still serving: a fresh client gets its hello and a pong.
+    WsClient after(hub->port(), "/ws?token=tok");
+    EXPECT_EQ(after.read().data, kHello);
+    after.write_text(R"({"type":"ping"})");
+    for (;;) {
+        const WsMessage m = after.read();
+        if (m.text && m.data == R"({"type":"pong"})") break;
+    }
+    std::printf("fuzz: %llu messages (%llu bytes), %llu answered, %llu closed the connection as they must\n",
+                (unsigned long long)stats.sent, (unsigned long long)stats.bytes, (unsigned long long)stats.replies,
+                (unsigned long long)stats.closed);
+}
+
+// A client that never reads: frames are dropped for it, and once 4096 texts wait for it the hub
+// disconnects it, so what it costs stays bounded; a reading client gets every text.
+TEST(Hub, AClientThatNeverReadsIsCutOffAtTheTextLimit) {
+    auto hub = start_hub(local_options());
+    auto stuck = std::make_unique<WsClient>(hub->port());  // never reads
+    WsClient reader(hub->port());
+    ASSERT_EQ(reader.read().data, kHello);
+    ASSERT_TRUE(wait_until([&] { return hub->stats().clients == 2; }));
+    const int texts = 8000;  // 8 KiB each: 64 MiB, far past what the sockets' buffers hold
+    std::atomic<int> got{0};
+    std::thread reading([&] {
+        try {
+            for (int i = 0; i < texts; ++i, ++got) {
+                const WsMessage m = reader.read();
+                ASSERT_EQ(m.data.size(), 8192u);
+                ASSERT_EQ(m.data.substr(0, 8), std::to_string(10000000 + i));
+            }
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << "the reading client lost its connection after " << got << " texts: " << e.what();
+        }
+    });
+    for (int i = 0; i < texts; ++i) {
+        // Paced by the reader (at most 1000 ahead of it), so only the stuck client falls behind.
+        while (i - got.load() > 1000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        std::string t = std::to_string(10000000 + i);
+        t.resize(8192, ' ');
+        hub->broadcast_text(shared(std::move(t)));
+    }
+    reading.join();
+    EXPECT_TRUE(wait_until([&] { return hub->stats().clients == 1; })) << "the stuck client is still connected";
+}
+
+// 1000 connections that never send a byte and a slowloris client (a request's header trickling
+// in, never finished) take one socket each and nothing else: the hub keeps serving HTTP and the
+// WebSocket. (Each HTTP connection has a 30 s deadline for its whole request, so both are cut off
+// in the end; not waited for here.)
+TEST(Hub, ThousandIdleConnectionsAndASlowlorisDoNotStopTheHub) {
+    // Two file descriptors per connection in this one process (ours and the hub's).
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    const int idle_count = static_cast<int>(std::min<rlim_t>(1000, (lim.rlim_cur - 64) / 2));
+    if (idle_count < 1000) std::printf("RLIMIT_NOFILE allows %d idle connections, not 1000\n", idle_count);
+
+    auto hub = start_hub(local_options());
+    const int port = hub->port();
+    hubtest::net::io_context ioc;
+    const hubtest::tcp::endpoint at(hubtest::net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+    std::vector<std::unique_ptr<hubtest::tcp::socket>> idle;
+    for (int i = 0; i < idle_count; ++i) {
+        idle.push_back(std::make_unique<hubtest::tcp::socket>(ioc));
+        idle.back()->connect(at);
+    }
+    hubtest::tcp::socket slow(ioc);
+    slow.connect(at);
+    const std::string head = "GET /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const char c : head) hubtest::net::write(slow, hubtest::net::buffer(&c, 1));
+    for (int i = 0; i < 20; ++i) {
+        const std::string field = "X-Slow-" + std::to_string(i) + ": " + std::string(i, 'a') + "\r\n";
+        hubtest::net::write(slow, hubtest::net::buffer(field));
+        EXPECT_EQ(http_request(port, "/api/sessions").status, 200) << "while the slow request trickles in";
+    }
+    WsClient ws(port);
+    EXPECT_EQ(ws.read().data, kHello);
+    hub->broadcast_text(shared(R"({"type":"after"})"));
+    EXPECT_EQ(ws.read().data, R"({"type":"after"})");
+    // The idle ones were accepted too: each gets an answer the moment it asks.
+    for (int i : {0, idle_count / 2, idle_count - 1}) {
+        hubtest::net::write(*idle[i], hubtest::net::buffer(std::string("GET /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")));
+        hubtest::beast::flat_buffer buffer;
+        hubtest::http::response<hubtest::http::string_body> res;
+        hubtest::http::read(*idle[i], buffer, res);
+        EXPECT_EQ(res.result_int(), 200) << "idle connection " << i;
+    }
 }
 
 TEST(Hub, SlowClientDoesNotBlockBroadcastsOrOtherClients) {

@@ -58,6 +58,9 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
         });
         return;
     }
+    // Small messages (metrics, replies) go out at once instead of waiting for the previous one's ACK.
+    beast::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     if (!state_->stopping()) std::make_shared<HttpSession>(std::move(socket), state_)->run();
     do_accept();
 }
