@@ -19,89 +19,19 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
-#include <rapidjson/document.h>
-
 #include "bench/bench_args.h"
-#include "common/counter_rng.h"
+#include "bench/frame_reader.h"
+#include "bench/watched_training.h"
 #include "data/shard.h"
 #include "kernels/cpu/cpu_backend.h"
-#include "trainer/gpt2.h"
-#include "trainer/optimizer.h"
 #include "trainer/probe.h"
-#include "trainer/model_desc.h"
-#include "viz/dashboard.h"
 
 using namespace nanogpt;
-using Clock = std::chrono::steady_clock;
-namespace beast = boost::beast;
-namespace net = boost::asio;
 
 namespace {
 
-int64_t now_us() {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return NAN;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, (size_t)(q * (v.size() - 1) + 0.5))];
-}
-
-// Reads every message; for each "frame" announcement, the binary frame follows: the latency is
-// taken when the binary message has fully arrived.
-class Client {
-public:
-    explicit Client(int port) {
-        thread_ = std::thread([this, port] {
-            try {
-                net::io_context ioc;
-                net::ip::tcp::resolver resolver(ioc);
-                beast::websocket::stream<net::ip::tcp::socket> ws(ioc);
-                net::connect(ws.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
-                ws.handshake("127.0.0.1", "/ws");
-                ws.read_message_max(64 << 20);
-                int64_t ready = 0;
-                for (;;) {
-                    beast::flat_buffer buf;
-                    ws.read(buf);
-                    if (ws.got_text()) {
-                        rapidjson::Document d;
-                        std::string s = beast::buffers_to_string(buf.data());
-                        d.Parse(s.c_str());
-                        if (d.IsObject() && d.HasMember("type") && std::string(d["type"].GetString()) == "frame")
-                            ready = d["ready_us"].GetInt64();
-                    } else if (ready) {
-                        std::lock_guard<std::mutex> lock(mu_);
-                        latency_ms_.push_back((now_us() - ready) / 1000.0);
-                        ready = 0;
-                    }
-                }
-            } catch (const std::exception&) {
-                // the hub closed at the end of the run
-            }
-        });
-    }
-    ~Client() { thread_.join(); }
-    std::vector<double> latencies() {
-        std::lock_guard<std::mutex> lock(mu_);
-        return latency_ms_;
-    }
-
-private:
-    std::thread thread_;
-    std::mutex mu_;
-    std::vector<double> latency_ms_;
-};
+using bench::FrameReader;
+using bench::percentile;
 
 struct Result {
     std::vector<double> step_ms, gather_ms, latency_ms, probe_ms;
@@ -114,53 +44,25 @@ struct Result {
 void run_mode(GPT2& model, AdamW& opt, int interval, int B, int T, int steps,
               int round, Result& r, int probe_interval = 0, const TokenDataset* val = nullptr) {
     std::unique_ptr<viz::Dashboard> obs;
-    std::unique_ptr<Client> client;
+    std::unique_ptr<FrameReader> client;
     std::string runs = (std::filesystem::temp_directory_path() / "nanogpt-bench-runs").string();
     if (interval > 0) {
-        viz::VizOptions o;
-        o.interval = interval;
-        o.port = 0;
-        o.runs_dir = runs;
-        obs = viz::make_dashboard(o);
-        RunInfo info;
-        info.device = model.backend().name();  // sigma_max's schedule depends on it (viz/insights/spectra.h)
-        info.batch_size = B;
-        info.block_size = T;
-        obs->run_started(describe_model(model, nullptr, nullptr), info);
-        client = std::make_unique<Client>(obs->port());
+        obs = bench::bench_dashboard(model, interval, runs, B, T);
+        client = std::make_unique<FrameReader>(obs->port());
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the client connect
         r.frame_bytes = obs->frame_bytes();
     }
-    HostParamReader reader(model);
-    std::vector<int> x, y;
-    PassOptions po;
-    po.dloss = 1.0f / (B * T);
+    bench::WatchedTraining training(model, opt, B, T);
     for (int s = 0; s < steps; s++) {
-        bench::random_batch(B, T, model.config().vocab_size, x, y, round * 1000 + s, round * 1000 + s + 7);
         // An evaluation's probe before the step, at steps 2, 2 + K, ...
-        if (probe_interval > 0 && s >= 2 && (s - 2) % probe_interval == 0) {
-            const auto p0 = Clock::now();
+        if (obs && probe_interval > 0 && s >= 2 && (s - 2) % probe_interval == 0) {
+            const auto p0 = std::chrono::steady_clock::now();
             if (ProbeRequest* req = obs->probe_due(s)) obs->probe_ready(run_probe(model, *val, T, *req));
-            r.probe_ms.push_back(ms_since(p0));
+            r.probe_ms.push_back(bench::ms_since(p0));
         }
-        auto t0 = Clock::now();
-        model.zero_grad();
-        model.forward(x.data(), y.data(), B, T, po);
-        model.backward();
-        SnapshotRequest* req = obs ? obs->snapshot_due(s + 1) : nullptr;
-        opt.step(1e-4f, s + 1, req ? req->stats.data() : nullptr);
-        if (req) {
-            auto g0 = Clock::now();
-            obs->snapshot_ready(req, reader);
-            r.gather_ms.push_back(ms_since(g0));
-        }
-        if (obs) {
-            StepMetrics m;
-            m.step = s;
-            m.train_loss = 1.0f;
-            obs->step_finished(m);
-        }
-        r.step_ms.push_back(ms_since(t0));
+        double gather = -1;
+        r.step_ms.push_back(training.step(obs.get(), s, round * 1000 + s, &gather));
+        if (gather >= 0) r.gather_ms.push_back(gather);
     }
     if (obs) {
         obs->drain();

@@ -4,7 +4,8 @@
 // is `nanogpt serve` (recorded runs only). Which run is on screen, and how its REST history merges
 // with the WebSocket's messages, is state/sessions.js's job; ?session=<id> picks a run at load.
 // The Parameters view is loaded and called only through views/params/host.js, so an error there
-// never reaches the Training tab (R6.5). URL flags: ?token=..., ?failview=1|init (tests, R6.5),
+// never reaches the Training tab (R6.5). URL flags: ?token=... (removed from the address once
+// read: net/api.js takeTokenFromUrl), ?failview=1|init (tests, R6.5),
 // ?tab=params|attention (open on that tab). If this module graph cannot load (three.js or uPlot
 // missing), load_check.js says what to run instead. Insights (views/insight_actions.js): a mark
 // picked on the loss chart or the timeline moves playback to its step and opens its explanation.
@@ -12,7 +13,7 @@ import { createStore, defaultState } from './state/store.js';
 import { createFrameSource } from './state/frame_source.js';
 import { createSessions } from './state/sessions.js';
 import { createProbes } from './state/probes.js';
-import { createApi } from './net/api.js';
+import { createApi, takeTokenFromUrl } from './net/api.js';
 import { createConnection } from './net/connection.js';
 import { createTabs } from './views/tabs.js';
 import { createTrainingView } from './views/training.js';
@@ -27,7 +28,7 @@ import { createInsightPopover } from './views/insight_popover.js';
 import { createAttentionHost } from './views/attention/host.js';
 
 const query = new URLSearchParams(location.search);
-const token = query.get('token');
+const token = takeTokenFromUrl(); // and out of the address bar: the hub's cookie covers a reload
 
 const store = createStore(defaultState());
 const rest = createApi({ token });

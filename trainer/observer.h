@@ -63,6 +63,7 @@ struct RunInfo {
     std::string communicator = "single";  // "single", "mpi", "nccl"
     int zero_stage = 0;         // 1: AdamW's state sharded across the ranks
     std::string config_toml;    // the effective configuration, secrets redacted
+    int start_step = 0;         // > 0: resumed from a checkpoint taken after start_step updates
 };
 
 struct StepMetrics {

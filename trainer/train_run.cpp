@@ -293,7 +293,7 @@ TrainSummary run_train(const TrainConfig& cfg, const std::string& config_text, T
     const StepCost cost = print_banner(cfg, *backend, model, data, start_step, *comm, settings.zero_stage);
     if (!job->is_root()) watcher = nullptr;  // only rank 0 is watched
     if (watcher) {
-        RunInfo info = run_info(cfg, config_text, *backend, model);
+        RunInfo info = run_info(cfg, config_text, *backend, model, start_step);
         info.ranks = comm->size();
         info.communicator = comm->name();
         info.zero_stage = opt.sharded() ? settings.zero_stage : 0;

@@ -153,7 +153,7 @@ StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2
 }
 
 RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const Backend& backend,
-                 const GPT2& model) {
+                 const GPT2& model, int start_step) {
     RunInfo r;
     r.git_revision = NANOGPT_GIT_REVISION;
     r.device = backend.name();
@@ -188,6 +188,7 @@ RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const B
     } catch (const Error& e) {
         std::printf("warning: %s: the run has no n-gram reference levels\n", e.what());
     }
+    r.start_step = start_step;
     return r;
 }
 

@@ -64,6 +64,6 @@ StepCost print_banner(const TrainConfig& cfg, const Backend& backend, const GPT2
 
 // The run's record for its watcher (run.json).
 RunInfo run_info(const TrainConfig& cfg, const std::string& config_text, const Backend& backend,
-                 const GPT2& model);
+                 const GPT2& model, int start_step);
 
 }  // namespace nanogpt

@@ -12,6 +12,7 @@
 #include "viz/hub/hub.h"
 #include "viz/insights/offline.h"
 #include "viz/protocol.h"
+#include "viz/store/follower.h"
 #include "viz/store/reader.h"
 
 namespace nanogpt::viz {
@@ -20,7 +21,11 @@ namespace {
 struct ServeArgs {
     std::string runs = "runs", host = "127.0.0.1", token;
     int port = 8080;
+    bool no_token = false;
+    std::vector<std::string> allow_hosts;
 };
+// As the trainer's dashboard: a taken port means the next free one, and the address says so.
+constexpr int kPortRetries = 10;
 struct ExportArgs {
     std::string run, format, out, runs = "runs";
 };
@@ -32,11 +37,15 @@ struct InsightsArgs {
 
 void add_serve_command(CLI::App& app) {
     auto a = std::make_shared<ServeArgs>();
-    CLI::App* cmd = app.add_subcommand("serve", "serve the dashboard for recorded runs (no training)");
+    CLI::App* cmd = app.add_subcommand("serve", "serve the dashboard for the runs in a directory, following those still training");
     cmd->add_option("--runs", a->runs, "runs directory (runs/<session>/ as training writes them)")->capture_default_str();
-    cmd->add_option("--host,--viz-host", a->host, "address to bind (beyond loopback needs --token)")->capture_default_str();
-    cmd->add_option("--port,--viz-port", a->port, "port (0: any free port)")->capture_default_str();
-    cmd->add_option("--token,--viz-token", a->token, "token clients must present");
+    cmd->add_option("--host,--viz-host", a->host, "address to bind (loopback by default)")->capture_default_str();
+    cmd->add_option("--port,--viz-port", a->port, "port (taken: the next free one; 0: any free port)")->capture_default_str();
+    cmd->add_option("--token,--viz-token", a->token, "token clients must present (default: a random one, printed)");
+    cmd->add_flag("--no-token,--viz-no-token", a->no_token, "no token (loopback only)");
+    cmd->add_option("--allow-host,--viz-allow-host", a->allow_hosts,
+                    "a Host name to answer to besides loopback (repeatable; '*': any)")
+        ->allow_extra_args(false);
     cmd->callback([a]() {
         if (!std::filesystem::is_directory(a->runs))
             throw Error("runs directory '" + a->runs + "' does not exist",
@@ -45,7 +54,10 @@ void add_serve_command(CLI::App& app) {
         hub::HubOptions ho;
         ho.host = a->host;
         ho.port = a->port;
+        ho.port_retries = kPortRetries;
         ho.token = a->token;
+        ho.no_token = a->no_token;
+        ho.allowed_hosts = a->allow_hosts;
         const hub::DashboardFiles files = hub::source_tree_dashboard_files();
         ho.static_dir = files.frontend_dir;
         ho.static_mounts = files.libraries;
@@ -60,12 +72,27 @@ void add_serve_command(CLI::App& app) {
         hub::Hub hub(ho, reader);
         hub.set_hello([reader] { return protocol::hello_recorded(reader->sessions_json()); });
         hub.start();
-        std::printf("serving %s at %s (Ctrl-C stops)\n", a->runs.c_str(), hub.url().c_str());
+        // Runs still being written: their new lines and frames go to the pages as they land.
+        store::FollowerCallbacks push;
+        push.text = [&hub](std::string json) { hub.broadcast_text(std::make_shared<const std::string>(std::move(json))); };
+        push.frame = [&hub](std::string notice, std::string frame) {
+            hub.broadcast_text(std::make_shared<const std::string>(std::move(notice)));
+            hub.broadcast_frame(std::make_shared<const std::string>(std::move(frame)));
+        };
+        push.sessions_changed = [&hub, reader] {
+            hub.broadcast_text(std::make_shared<const std::string>(protocol::sessions_changed(reader->sessions_json())));
+        };
+        store::RunFollower follower(a->runs, reader, push);
+        follower.start();
+        const std::string note = hub.port_note();
+        std::printf("serving %s at %s (%sCtrl-C stops)\n", a->runs.c_str(), hub.url().c_str(),
+                    note.empty() ? "" : (note + "; ").c_str());
         std::fflush(stdout);
         int sig = 0;
         sigwait(&set, &sig);
         std::printf("stopping\n");
-        hub.stop();
+        follower.stop();
+        hub.stop();  // each page gets a close frame (1001 going away)
     });
 }
 

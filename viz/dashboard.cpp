@@ -26,13 +26,18 @@
 #include "viz/session_id.h"
 #include "viz/snapshot/frame_builder.h"
 #include "viz/snapshot/histogram_schedule.h"
+#include "viz/store/files.h"
 #include "viz/store/reader.h"
+#include "viz/store/resume.h"
 #include "viz/store/run_record.h"
 #include "viz/store/run_store.h"
 
 namespace nanogpt::viz {
 
 namespace {
+
+// A taken --viz-port: the next ports are tried, then any free one (the banner says so).
+constexpr int kPortRetries = 10;
 
 int64_t now_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -328,7 +333,10 @@ struct Dashboard::Impl {
             hub::HubOptions ho;
             ho.host = opt.host;
             ho.port = opt.port;
+            ho.port_retries = kPortRetries;
             ho.token = opt.token;
+            ho.no_token = opt.no_token;
+            ho.allowed_hosts = opt.allow_hosts;
             ho.static_dir = opt.files.frontend_dir;
             ho.static_mounts = opt.files.libraries;
             hub = std::make_unique<hub::Hub>(ho, std::make_shared<store::RunStoreReader>(opt.runs_dir, session));
@@ -363,7 +371,9 @@ int Dashboard::port() const { return impl_->hub ? impl_->hub->port() : 0; }
 std::string Dashboard::url() const { return impl_->hub ? impl_->hub->url() : ""; }
 std::string Dashboard::banner() const {
     if (!impl_->hub) return "";
-    return "dashboard: " + url() + " (parameter snapshots every " + std::to_string(impl_->opt.interval) + " steps)";
+    const std::string note = impl_->hub->port_note();
+    return "dashboard: " + url() + " (run " + impl_->session + "; " + (note.empty() ? "" : note + "; ") +
+           "parameter snapshots every " + std::to_string(impl_->opt.interval) + " steps)";
 }
 
 VizCounters Dashboard::counters() const {
@@ -377,6 +387,10 @@ VizCounters Dashboard::counters() const {
 void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
     Impl& m = *impl_;
     m.model = model;
+    // A resumed run continues the session that recorded it (viz/store/resume.h).
+    const std::optional<std::string> continued =
+        run.start_step > 0 && m.opt.session.empty() ? store::resumable_session(m.opt.runs_dir, run.out_dir) : std::nullopt;
+    if (continued) m.session = *continued;
     m.plan = snapshot::SnapshotPlan::make(m.model, m.opt.snapshot);  // budget errors stop the run here
     m.builder = std::make_unique<snapshot::FrameBuilder>(m.model, m.plan, m.session);
     size_t slabs = 0;
@@ -395,9 +409,14 @@ void Dashboard::run_started(const ModelDesc& model, const RunInfo& run) {
         s.request.stats.resize(slabs);
     }
     try {
-        m.store = std::make_unique<store::RunStore>(m.opt.runs_dir, m.session,
-                                                    store::run_record_json(run, model, m.opt.interval),
-                                                    m.opt.history_mb * 1024 * 1024);
+        std::string record = store::run_record_json(run, model, m.opt.interval);
+        if (continued)
+            record = store::continue_session(store::join_path(m.opt.runs_dir, m.session), run.start_step, record);
+        m.store = std::make_unique<store::RunStore>(m.opt.runs_dir, m.session, record, m.opt.history_mb * 1024 * 1024);
+        if (continued)
+            event(run.start_step, EventKind::Info,
+                  "resumed from the checkpoint at step " + std::to_string(run.start_step) +
+                      "; what this session recorded after it is recorded again");
     } catch (const std::exception& e) {
         m.failure("store", std::string("opening ") + m.opt.runs_dir + ": " + e.what());
     }

@@ -37,7 +37,9 @@ public:
     ProbeRequest* probe_due(int step) override;
     void probe_ready(ProbeResult&& result) override;
     void run_finished(RunEnd how) override;
-    // "dashboard: http://127.0.0.1:8080/ (parameter snapshots every 10 steps)", "" when not serving.
+    // "dashboard: http://127.0.0.1:8080/?token=<token> (run <session>; parameter snapshots every 10
+    // steps)", with "port 8080 was in use; " before "parameter" when another port was taken; ""
+    // when not serving.
     std::string banner() const override;
     std::string url() const;     // the hub's address, "" when not serving
 

@@ -119,18 +119,24 @@ std::string encode_frame(const Frame& frame) {
     return out;
 }
 
-Frame decode_frame(const std::string& bytes) {
-    if (bytes.size() < kPrefixBytes) throw Error("frame is too short (" + std::to_string(bytes.size()) + " bytes)");
+namespace {
+
+// Decodes the prefix and header in `head`, checking every tensor against a frame of
+// `total_bytes`; the tensors' values are read only when `with_data` (then head is the frame).
+Frame decode(std::string_view head, uint64_t total_bytes, bool with_data) {
+    if (total_bytes < kPrefixBytes || head.size() < kPrefixBytes)
+        throw Error("frame is too short (" + std::to_string(total_bytes) + " bytes)");
     uint32_t magic, hlen;
     uint16_t version;
-    std::memcpy(&magic, &bytes[0], 4);
-    std::memcpy(&version, &bytes[4], 2);
-    std::memcpy(&hlen, &bytes[8], 4);
+    std::memcpy(&magic, &head[0], 4);
+    std::memcpy(&version, &head[4], 2);
+    std::memcpy(&hlen, &head[8], 4);
     if (magic != kFrameMagic) throw Error("not a frame (wrong magic)");
     if (version != kFrameVersion) throw Error("frame version " + std::to_string(version) + " is not supported");
-    if (hlen > bytes.size() - kPrefixBytes) throw Error("frame header length exceeds the frame");
+    if (hlen > total_bytes - kPrefixBytes || hlen > head.size() - kPrefixBytes)
+        throw Error("frame header length exceeds the frame");
     rapidjson::Document doc;
-    doc.Parse(bytes.data() + kPrefixBytes, hlen);
+    doc.Parse(head.data() + kPrefixBytes, hlen);
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tensors") || !doc["tensors"].IsArray() ||
         !doc.HasMember("step") || !doc["step"].IsInt() || !doc.HasMember("session") || !doc["session"].IsString())
         throw Error("frame header is not valid JSON of the expected shape");
@@ -143,8 +149,8 @@ Frame decode_frame(const std::string& bytes) {
         doc["meta"].Accept(w);
         f.meta_json = sb.GetString();
     }
-    const char* data = bytes.data() + kPrefixBytes + hlen;
-    size_t data_size = bytes.size() - kPrefixBytes - hlen;
+    const char* data = head.data() + kPrefixBytes + hlen;
+    const uint64_t data_size = total_bytes - kPrefixBytes - hlen;
     for (auto& jt : doc["tensors"].GetArray()) {
         auto str = [&](const char* k) -> std::string {
             if (!jt.HasMember(k) || !jt[k].IsString()) throw Error(std::string("frame tensor lacks '") + k + "'");
@@ -168,16 +174,31 @@ Frame decode_frame(const std::string& bytes) {
         size_t n = count_of(t.shape), off = jt["offset"].GetUint64(), nbytes = n * (t.quantize ? 1 : 4);
         if (off > data_size || nbytes > data_size - off)
             throw Error("frame tensor " + t.name + " lies outside the frame's data");
-        float scale = (float)jt["scale"].GetDouble();
-        t.data.resize(n);
-        if (t.quantize) {
-            for (size_t j = 0; j < n; j++) t.data[j] = (float)(int8_t)data[off + j] * scale;
-        } else {
-            std::memcpy(t.data.data(), data + off, nbytes);
+        if (with_data) {
+            float scale = (float)jt["scale"].GetDouble();
+            t.data.resize(n);
+            if (t.quantize) {
+                for (size_t j = 0; j < n; j++) t.data[j] = (float)(int8_t)data[off + j] * scale;
+            } else {
+                std::memcpy(t.data.data(), data + off, nbytes);
+            }
         }
         f.tensors.push_back(std::move(t));
     }
     return f;
+}
+
+}  // namespace
+
+Frame decode_frame(const std::string& bytes) { return decode(bytes, bytes.size(), true); }
+
+std::string frame_header_problem(std::string_view head, uint64_t total_bytes) {
+    try {
+        decode(head, total_bytes, false);
+        return "";
+    } catch (const Error& e) {
+        return e.what();
+    }
 }
 
 }  // namespace nanogpt::viz

@@ -13,6 +13,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nanogpt::viz {
@@ -42,6 +43,11 @@ std::string encode_frame(const Frame& frame);
 // Throws nanogpt::Error on anything malformed (short, wrong magic/version, bad JSON, offsets
 // outside the data). Quantised tensors come back dequantised.
 Frame decode_frame(const std::string& bytes);
+// What is wrong with a frame of `total_bytes` judged from its first bytes (`head`: the 12-byte
+// prefix and the JSON header at least): "" when the header parses and every tensor it describes
+// lies inside the frame, else decode_frame's error. A frame file cut short (a full disk, a copy
+// that stopped) fails it without its data being read.
+std::string frame_header_problem(std::string_view head, uint64_t total_bytes);
 // Size encode_frame would produce, without encoding.
 size_t encoded_frame_size(const Frame& frame);
 

@@ -13,13 +13,17 @@ void add_viz_options(CLI::App& cmd, VizOptions& o) {
         std::string dashed = key;
         for (char& ch : dashed)
             if (ch == '_') ch = '-';
-        cmd.add_option("--viz-" + dashed + ",--viz." + key, value, help)->capture_default_str();
+        return cmd.add_option("--viz-" + dashed + ",--viz." + key, value, help)->capture_default_str();
     };
     cmd.add_flag("--viz-off,--viz.off", o.off, "no dashboard, no snapshots, no run store (the baseline)");
     add("interval", o.interval, "steps between parameter snapshots");
-    add("host", o.host, "address the dashboard binds (beyond loopback needs --viz-token)");
-    add("port", o.port, "dashboard port (0: any free port)");
-    add("token", o.token, "token clients must present (?token=... or Authorization: Bearer)");
+    add("host", o.host, "address the dashboard binds (loopback by default)");
+    add("port", o.port, "dashboard port (taken: the next free one; 0: any free port)");
+    add("token", o.token, "token clients must present (default: a random one, printed in the address)");
+    cmd.add_flag("--viz-no-token,--viz.no_token", o.no_token,
+                 "no token (loopback only: anyone on this machine can then open the dashboard)");
+    add("allow_host", o.allow_hosts, "a Host name the dashboard answers to besides loopback (repeatable; '*': any)")
+        ->allow_extra_args(false);  // one name per --viz-allow-host
     add("runs_dir", o.runs_dir, "where runs are recorded (runs/<session>/)");
     add("history_mb", o.history_mb, "disk budget for a run's frames; older frames are thinned");
     add("max_frame_bytes", o.snapshot.max_frame_bytes, "size budget of one frame; the snapshot shrinks to fit");

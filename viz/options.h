@@ -19,7 +19,9 @@ struct VizOptions {
     int interval = 10;              // steps between parameter snapshots
     std::string host = "127.0.0.1";
     int port = 8080;                // 0: any free port
-    std::string token;              // required to bind beyond loopback
+    std::string token;              // "" -> a random one, printed in the dashboard's address
+    bool no_token = false;          // no token at all: loopback only
+    std::vector<std::string> allow_hosts;  // Host names the hub answers to beyond loopback ("*": any)
     std::string runs_dir = "runs";
     uint64_t history_mb = 256;      // frames kept on disk per run
     snapshot::SnapshotOptions snapshot;  // embedding_points, grid, max_frame_bytes (seed: the run's)
@@ -38,7 +40,7 @@ struct VizOptions {
 };
 
 // Registers the viz.* keys on `cmd` as --viz-<key> (and --viz.<key>, the spelling config files
-// use) plus --viz-off.
+// use) plus the flags --viz-off and --viz-no-token.
 void add_viz_options(CLI::App& cmd, VizOptions& options);
 
 // The option names whose values are secrets, kept out of every file a run writes.

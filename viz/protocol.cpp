@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include <rapidjson/document.h>
+
 namespace nanogpt::viz::protocol {
 namespace {
 
@@ -87,6 +89,19 @@ std::string hello_recorded(std::string_view sessions_json) {
         w.Key("session"); w.Null();
         w.Key("sessions");
         w.RawValue(sessions_json.data(), sessions_json.size(), rapidjson::kObjectType);
+    });
+}
+
+std::string sessions_changed(std::string_view sessions_json) {
+    rapidjson::Document doc;
+    doc.Parse(sessions_json.data(), sessions_json.size());
+    return object([&](JsonWriter& w) {
+        string(w, "type", "sessions");
+        w.Key("sessions");
+        if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("sessions") && doc["sessions"].IsArray())
+            doc["sessions"].Accept(w);
+        else
+            w.StartArray(), w.EndArray();
     });
 }
 

@@ -52,6 +52,9 @@ struct LiveHello {
 std::string hello(const LiveHello& h);
 // The first message from `nanogpt serve`: no live session; `sessions_json` as /api/sessions.
 std::string hello_recorded(std::string_view sessions_json);
+// `nanogpt serve` when a session appears, ends or goes stale: {"type":"sessions","sessions":[...]},
+// the list of /api/sessions (`sessions_json` is that document).
+std::string sessions_changed(std::string_view sessions_json);
 
 // Absent values are left out; values that are not finite travel as null (a diverged loss).
 std::string metrics(std::string_view session, const StepMetrics& m);

@@ -4,7 +4,9 @@
 // Choices beyond docs/frontend.md:
 // - createApi({base = '', token = tokenFromUrl(), fetch}) -> {listSessions, getRun, getMetrics,
 //   getEvents, getFrameIndex, getFrame}. The token travels as `Authorization: Bearer` (kept out
-//   of server logs and history), the page's own URL keeps its ?token=.
+//   of server logs and history). takeTokenFromUrl() reads the page's ?token= once and removes it
+//   from the address bar: the hub's HttpOnly cookie, set by its answer to that very address,
+//   carries a reload.
 // - Results are unwrapped: listSessions() -> [session], getMetrics(id) -> [metrics message],
 //   getEvents(id) -> [event message], getFrameIndex(id) -> [{step, bytes, annotated}],
 //   getRun(id) -> run.json as is, getFrame(id, step) -> decoded Frame (net/protocol.js),
@@ -29,6 +31,21 @@ export class ApiError extends Error {
 export function tokenFromUrl(loc = globalThis.location) {
   if (!loc || typeof loc.search !== 'string') return null;
   return new URLSearchParams(loc.search).get('token');
+}
+
+/**
+ * The page's token, read from ?token= and then removed from the address bar (history.replaceState)
+ * so it does not linger in the URL, bookmarks or screenshots. The hub set its HttpOnly cookie in the
+ * answer to that address, so a reload still gets in. Returns the token, or null.
+ */
+export function takeTokenFromUrl(loc = globalThis.location, hist = globalThis.history) {
+  const token = tokenFromUrl(loc);
+  if (token === null || typeof hist?.replaceState !== 'function') return token;
+  const q = new URLSearchParams(loc.search);
+  q.delete('token');
+  const rest = q.toString();
+  hist.replaceState(hist.state ?? null, '', `${loc.pathname}${rest ? `?${rest}` : ''}${loc.hash ?? ''}`);
+  return token;
 }
 
 const enc = encodeURIComponent;

@@ -26,6 +26,7 @@ export const MESSAGE_TYPES = Object.freeze({
   frame: 'frame',           // announces the binary frame that follows
   insight: 'insight',       // a phase, event or pattern the insights engine found (INSIGHT_KINDS)
   probe: 'probe',           // a probe's scores per head and layer (net/probe.js); its record over REST
+  sessions: 'sessions',     // `nanogpt serve`: a run appeared, ended or went stale (the new list)
   pong: 'pong',             // reply to ping
   subscribed: 'subscribed', // reply to subscribe
   error: 'error',           // a client message was refused; the connection stays up

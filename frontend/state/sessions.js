@@ -31,6 +31,11 @@
 // - After a reconnect (a second `hello`) the run on screen reloads its history, since messages
 //   sent while the page was away are lost; a failed reload is retried after retryMs while that
 //   run is still on screen. A new live run on this hub replaces the live one on screen.
+// - A run is live when the hub trains it (hello) or the list says so (`nanogpt serve` follows
+//   every run still being written: `live`/`state` of /api/sessions, and a `sessions` message
+//   whenever a run appears, ends or goes stale). A run on screen that comes back to life (resumed)
+//   reloads its history; one that ends or goes stale stops being live. A page with no run on
+//   screen shows the first live run that appears.
 import { EVENT_KINDS, MESSAGE_TYPES } from '../net/protocol.js';
 import { insightSetOf, mergeInsight } from './insights.js';
 
@@ -59,7 +64,12 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
   const loaded = new Set();
   const pending = new Map(); // session -> messages that arrived while its history was in flight
   let loadToken = 0;
-  const liveSession = () => (store.get().hello?.live ? store.get().hello.session : null);
+  const isLive = (id) => {
+    const { hello, sessions } = store.get();
+    if (hello?.live && hello.session === id) return true;
+    return (sessions ?? []).some((s) => s.session === id && s.live);
+  };
+  const newest = (list) => [...list].sort((a, b) => String(b.session).localeCompare(String(a.session)))[0]?.session;
 
   async function refreshSessions() {
     try {
@@ -110,7 +120,7 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
   /** Shows `session`: its history, its frame index and a frame (newest). */
   async function select(session) {
     const my = ++loadToken;
-    const live = session === liveSession();
+    const live = isLive(session);
     frames.clear();
     store.set({
       session, live, frame: null, prevFrame: null, frameIndex: [], loadError: null,
@@ -153,9 +163,26 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
       }
       const sessions = store.get().sessions;
       const pick = (wanted && sessions.some((s) => s.session === wanted) && wanted) ||
-        (msg.live ? msg.session : [...sessions].sort((a, b) => String(b.session).localeCompare(String(a.session)))[0]?.session);
+        (msg.live ? msg.session : newest(sessions.filter((s) => s.live)) ?? newest(sessions));
       return pick ? select(pick) : undefined;
     });
+  }
+
+  /** `sessions`: the hub's list changed (serve: a run appeared, ended, went stale or came back). */
+  function onSessions(msg) {
+    const before = store.get();
+    const wasLive = before.live;
+    store.set({ sessions: msg.sessions });
+    const shown = before.session;
+    if (!shown) {
+      const first = newest(msg.sessions.filter((s) => s.live));
+      return first ? select(first) : undefined;
+    }
+    const live = isLive(shown);
+    if (live === wasLive) return undefined;
+    store.set({ live });
+    // Resumed: what it wrote after its checkpoint was purged and is written again.
+    return live ? reloadHistory(shown) : undefined;
   }
 
   /** True when `msg` was kept for later or belongs to no loaded session (then it is dropped). */
@@ -169,6 +196,9 @@ export function createSessions({ store, rest, frames, wanted = null, onShown = (
     switch (msg.type) {
       case MESSAGE_TYPES.hello:
         onHello(msg);
+        break;
+      case MESSAGE_TYPES.sessions:
+        if (Array.isArray(msg.sessions)) onSessions(msg);
         break;
       case MESSAGE_TYPES.metrics: {
         if (deferred(msg)) break;

@@ -2,14 +2,16 @@
 // on screen (live or recorded); `compare-picker` a second run whose loss is overlaid.
 //
 // createSessionPicker(store, {onPick(id), onCompare(id|null)}) -> {dispose()}
-// Reads store keys: sessions (as /api/sessions), session, compare, hello (which one is live).
+// Reads store keys: sessions (as /api/sessions: `live`, `state`), session, compare, hello (a
+// trainer's own run is live). Every live run is marked; a run whose trainer died says "stale".
 import { shortId } from '../display/format.js';
 
 function label(s, liveId) {
   const m = /^\d{4}-(\d\d)-(\d\d)T(\d\d:\d\d)/.exec(s.start_time ?? '');
   const when = m ? `${m[1]}-${m[2]} ${m[3]}` : shortId(s.session);
-  if (s.session === liveId) return `● live · ${when} · ${s.session.slice(-4)}`;
-  return `${when} · ${s.session.slice(-4)}${s.last_step != null ? ` · ${s.last_step} steps` : ''}`;
+  if (s.session === liveId || s.live) return `● live · ${when} · ${s.session.slice(-4)}`;
+  const stale = s.state === 'stale' ? ' · stale' : '';
+  return `${when} · ${s.session.slice(-4)}${s.last_step != null ? ` · ${s.last_step} steps` : ''}${stale}`;
 }
 
 export function createSessionPicker(store, { onPick, onCompare }) {
@@ -24,7 +26,8 @@ export function createSessionPicker(store, { onPick, onCompare }) {
       const o = document.createElement('option');
       o.value = s.session;
       o.textContent = label(s, liveId);
-      o.title = `run ${s.session}, ${s.last_step ?? 0} steps${s.frames != null ? `, ${s.frames} frames` : ''}${s.status ? `, ${s.status}` : ''}`;
+      o.title = `run ${s.session}, ${s.last_step ?? 0} steps${s.frames != null ? `, ${s.frames} frames` : ''}${s.state || s.status ? `, ${s.state ?? s.status}` : ''}${s.state === 'stale' ? ' (its trainer stopped without saying so)' : ''}`;
+      o.dataset.state = s.session === liveId ? 'live' : (s.state ?? (s.live ? 'live' : ''));
       return o;
     });
     if (!opts.length) {

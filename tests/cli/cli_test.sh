@@ -61,29 +61,35 @@ check "sample generates text" bash -c "'$BIN' sample --model $OUT/model.bin --nu
 check "sample is seeded" bash -c "'$BIN' sample --model $OUT/model.bin --num-tokens 30 --seed 5 > $WORK/s1 && '$BIN' sample --model $OUT/model.bin --num-tokens 30 --seed 5 > $WORK/s2 && cmp -s $WORK/s1 $WORK/s2"
 
 # The dashboard side: the run was recorded, can be exported and served.
-check "dashboard URL printed" grep -qE "^dashboard: http://127.0.0.1:[0-9]+/" "$WORK/train.txt"
-check "two sessions recorded (train, resume)" bash -c "[ \$(ls $RUNS | wc -l) -eq 2 ]"
+check "dashboard URL printed, with its token" grep -qE "^dashboard: http://127.0.0.1:[0-9]+/\?token=[0-9a-f]{48} " "$WORK/train.txt"
+check "the resume continued the train's session" bash -c "[ \$(ls $RUNS | wc -l) -eq 1 ] && grep -q '\"resumed\":\[{\"step\":20' $RUNS/*/run.json"
 SESSION=$(ls "$RUNS" | head -1)
-check "frames every viz interval" bash -c "[ \$(ls $RUNS/$SESSION/frames | wc -l) -eq 4 ]"
+check "frames every viz interval" bash -c "[ \$(ls $RUNS/$SESSION/frames | wc -l) -eq 6 ]"
 check "export npz opens in NumPy" bash -c "'$BIN' export $RUNS/$SESSION --format npz --out $WORK/run.npz > /dev/null && /usr/bin/python3 -c \"
 import numpy as np; z = np.load('$WORK/run.npz')
-assert list(z['steps']) == [5, 10, 15, 20], z['steps']
-assert z['wte.xyz'].shape == (4, 65, 3) and np.isfinite(z['wte.xyz']).all()
-assert z['metrics.train_loss'].shape[0] == 21\""
+assert list(z['steps']) == [5, 10, 15, 20, 25, 30], z['steps']
+assert z['wte.xyz'].shape == (6, 65, 3) and np.isfinite(z['wte.xyz']).all()
+assert z['metrics.train_loss'].shape[0] == 31\""
 check "export csv" bash -c "'$BIN' export $SESSION --runs $RUNS --format csv --out $WORK/run.csv > /dev/null && head -1 $WORK/run.csv | grep -q '^step,train_loss,val_loss'"
 check "export of an unknown run" fails_with "error:" "$BIN" export nosuchrun --runs "$RUNS" --format npz --out "$WORK/x.npz"
 "$BIN" serve --runs "$RUNS" --port 0 > "$WORK/serve.txt" 2>&1 &
 SERVE=$!
 for _ in $(seq 50); do grep -q "serving" "$WORK/serve.txt" && break; sleep 0.1; done
 PORT=$(grep -oE '127.0.0.1:[0-9]+' "$WORK/serve.txt" | head -1 | cut -d: -f2)
-check "serve lists recorded sessions" bash -c "curl -sf http://127.0.0.1:$PORT/api/sessions | grep -q '$SESSION'"
-check "serve returns a frame by step" bash -c "curl -sf http://127.0.0.1:$PORT/api/sessions/$SESSION/frames/10 | head -c 4 | grep -q NGVF"
-check "serve serves the page" bash -c "curl -sf http://127.0.0.1:$PORT/ | grep -q '<title>nanogpt'"
-check "serve refuses traversal" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --path-as-is http://127.0.0.1:$PORT/../../etc/passwd) -ge 400 ]"
+TOKEN=$(grep -oE 'token=[0-9a-f]+' "$WORK/serve.txt" | head -1 | cut -d= -f2)
+check "serve prints its address with a token" test -n "$TOKEN"
+check "serve refuses a request without the token" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PORT/api/sessions) -eq 401 ]"
+check "serve lists recorded sessions" bash -c "curl -sf -H 'Authorization: Bearer $TOKEN' http://127.0.0.1:$PORT/api/sessions | grep -q '$SESSION'"
+check "serve returns a frame by step" bash -c "curl -sf 'http://127.0.0.1:$PORT/api/sessions/$SESSION/frames/10?token=$TOKEN' | head -c 4 | grep -q NGVF"
+check "serve serves the page" bash -c "curl -sf 'http://127.0.0.1:$PORT/?token=$TOKEN' | grep -q '<title>nanogpt'"
+check "serve refuses traversal" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' --path-as-is 'http://127.0.0.1:$PORT/../../etc/passwd?token=$TOKEN') -ge 400 ]"
+check "serve refuses a foreign Host" bash -c "[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example' 'http://127.0.0.1:$PORT/?token=$TOKEN') -eq 403 ]"
 kill $SERVE; wait $SERVE 2>/dev/null
 check "--viz-off records nothing" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/off --max-iters 3 --viz-off --viz-runs-dir $WORK/offruns > $WORK/off.txt && [ ! -e $WORK/offruns ] && ! grep -q dashboard $WORK/off.txt"
-check "the token is not written to disk" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok2 --max-iters 1 --viz-token s3cret-value --viz-port 0 --viz-runs-dir $WORK/tok2runs > /dev/null && ! grep -rq s3cret-value $WORK/tok2 $WORK/tok2runs"
-check "binding beyond loopback needs a token" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok --max-iters 1 --viz-host 0.0.0.0 --viz-port 0 --viz-runs-dir $WORK/tokruns 2>&1 | grep -q 'viz-token'"
+check "the token is not written to disk" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok2 --max-iters 1 --viz-token s3cret-value --viz-port 0 --viz-runs-dir $WORK/tok2runs > /dev/null && ! grep -rq s3cret-value $WORK/tok2 $WORK/tok2runs && grep -q 'token = \"\"' $WORK/tok2/config.toml"
+check "the random token is not written to disk" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok3 --max-iters 1 --viz-port 0 --viz-runs-dir $WORK/tok3runs > $WORK/tok3.txt && T=\$(grep -oE 'token=[0-9a-f]{48}' $WORK/tok3.txt | cut -d= -f2) && [ -n \"\$T\" ] && ! grep -rq \"\$T\" $WORK/tok3 $WORK/tok3runs"
+check "no token only on loopback" bash -c "'$BIN' train --config $SRC/configs/shakespeare_char_cpu.toml --data-dir $DATA --out-dir $WORK/tok --max-iters 1 --viz-host 0.0.0.0 --viz-no-token --viz-port 0 --viz-runs-dir $WORK/tokruns 2>&1 | grep -q 'viz-no-token is allowed on loopback only'"
+check "serve: no token only on loopback" fails_with "loopback only" "$BIN" serve --runs "$RUNS" --host 0.0.0.0 --no-token --port 0
 
 # kill -9 in the middle of a run: the store still loads (at most the frame being written is lost).
 "$BIN" train --config "$SRC/configs/shakespeare_char_cpu.toml" --data-dir "$DATA" --out-dir "$WORK/kill" \

@@ -2,6 +2,7 @@
 // io_context with a deadline.
 #include "hub_test_client.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -42,7 +43,7 @@ HttpResult http_request(int port, const std::string& target, const Headers& head
     throw_if(ec, "connect");
 
     http::request<http::empty_body> req{method, target, 11};
-    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::host, "127.0.0.1:" + std::to_string(port));  // as a browser sends it
     req.set(http::field::connection, "close");
     for (const auto& [name, value] : headers) req.set(name, value);
     done = false;
@@ -66,7 +67,14 @@ HttpResult http_request(int port, const std::string& target, const Headers& head
     out.cache_control = std::string(res[http::field::cache_control]);
     out.set_cookie = std::string(res[http::field::set_cookie]);
     out.body = res.body();
+    for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     return out;
+}
+
+std::string HttpResult::header(const std::string& name) const {
+    for (const auto& [n, v] : headers)
+        if (beast::iequals(n, name)) return v;
+    return "";
 }
 
 WsClient::WsClient(int port, const std::string& target, const Headers& headers) {
@@ -97,13 +105,14 @@ bool WsClient::connect(int port, const std::string& target, const Headers& heade
         [&](beast::error_code e) { ec = e; done = true; });
     drive(ioc_, done, socket, "connect");
     throw_if(ec, "connect");
+    socket.set_option(tcp::no_delay(true), ec);  // as browsers do: no Nagle delay between small frames
 
     ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
         for (const auto& [name, value] : headers) req.set(name, value);
     }));
     websocket::response_type res;
     done = false;
-    ws_.async_handshake(res, "127.0.0.1", target, [&](beast::error_code e) { ec = e; done = true; });
+    ws_.async_handshake(res, "127.0.0.1:" + std::to_string(port), target, [&](beast::error_code e) { ec = e; done = true; });
     drive(ioc_, done, socket, "handshake");
     *status = res.result_int();
     if (ec == websocket::error::upgrade_declined) return false;
@@ -157,6 +166,22 @@ void WsClient::write_binary(const std::string& bytes) {
     ws_.async_write(net::buffer(bytes), [&](beast::error_code e, size_t) { ec = e; done = true; });
     wait(done, "websocket write");
     throw_if(ec, "websocket write");
+}
+
+void WsClient::write_fragments(const std::string& bytes, int fragments, bool binary) {
+    ws_.binary(binary);
+    const size_t piece = bytes.size() / static_cast<size_t>(fragments) + 1;
+    for (size_t at = 0; at < bytes.size() || at == 0;) {
+        const size_t n = std::min(piece, bytes.size() - at);
+        const bool fin = at + n >= bytes.size();
+        beast::error_code ec;
+        bool done = false;
+        ws_.async_write_some(fin, net::buffer(bytes.data() + at, n), [&](beast::error_code e, size_t) { ec = e; done = true; });
+        wait(done, "websocket write_some");
+        throw_if(ec, "websocket write_some");
+        at += n;
+        if (fin) break;
+    }
 }
 
 void WsClient::abort() {

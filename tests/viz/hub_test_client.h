@@ -28,6 +28,9 @@ constexpr auto kDeadline = std::chrono::seconds(20);
 struct HttpResult {
     int status = 0;
     std::string content_type, cache_control, set_cookie, body;
+    Headers headers;  // every field of the answer, in order
+    // The value of a field (case-insensitive name), "" when absent.
+    std::string header(const std::string& name) const;
 };
 
 // One request on a fresh connection to 127.0.0.1:port; the target is sent exactly as given.
@@ -52,6 +55,8 @@ public:
     size_t read_part(size_t max);     // some bytes of the current message, then stop
     void write_text(const std::string& text);
     void write_binary(const std::string& bytes);
+    // One message sent as `fragments` frames (a continuation sequence), text or binary.
+    void write_fragments(const std::string& bytes, int fragments, bool binary);
     void abort();                     // drop the TCP connection at once (RST), mid-message or not
     // After read() threw because the hub closed: the close frame's code (1001 going away), 0
     // when the connection ended without one.

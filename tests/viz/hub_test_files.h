@@ -1,6 +1,6 @@
 // hub_test_files.h: a temporary directory laid out for the static-file tests:
 //   <root>/secret.txt           content that must never be served
-//   <root>/static/...           the served files, one per content type
+//   <root>/static/...           the served files, one per content type (inline.html: an inline script)
 //   <root>/static/link_out      symlink to ../secret.txt (points outside)
 //   <root>/static/dir_out       symlink to <root> (a directory outside)
 #pragma once
@@ -30,6 +30,7 @@ public:
         write("static/icon.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>");
         write("static/mod.wasm", std::string("\0asm\1\0\0\0", 8));
         write("static/sub/index.html", "SUBINDEX");
+        write("static/inline.html", "<!doctype html><script type=\"importmap\">{\"imports\":{}}</script>");
         std::filesystem::create_symlink("../secret.txt", root_ / "static" / "link_out");
         std::filesystem::create_directory_symlink(root_, root_ / "static" / "dir_out");
     }

@@ -8,8 +8,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <functional>
+#include <utility>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -18,9 +24,11 @@
 
 #include "common/error.h"
 #include "store_test_support.h"
+#include "viz/export/arrays.h"
 #include "viz/export/export.h"
 #include "viz/export/formats.h"
 #include "viz/frame.h"
+#include "viz/store/follower.h"
 #include "viz/store/prune.h"
 #include "viz/store/reader.h"
 
@@ -33,6 +41,16 @@
 
 namespace nanogpt::viz::store {
 namespace {
+
+// Polls until `condition` holds or 20 s pass (a deadline against a hang, not a timing assertion).
+bool hubtest_wait(const std::function<bool()>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+}
 
 namespace fs = std::filesystem;
 using exporting::export_run;
@@ -195,11 +213,11 @@ TEST(RunStore, ReaderRejectsSessionIdsThatLeaveTheRunsDir) {
     TempDir tmp;
     const std::string runs = tmp / "runs";
     RunStore ok(runs, "ok", "{}", 1 << 20);
-    ok.write_frame(0, "frame");
+    ok.write_frame(0, encode_frame(sample_frame("ok", 0)));
     // A run.json one level up: "..", if accepted, would find it.
     write_text(tmp / "run.json", "{}");
     fs::create_directory(tmp / "frames");
-    write_text(tmp / "frames/000000000.bin", "outside");
+    write_text(tmp / "frames/000000000.bin", encode_frame(sample_frame("outside", 0)));
     RunStoreReader reader(runs, "");
     for (const std::string bad : {"..", ".", "", "../runs/ok", "ok/..", "a/b", "ok\n", "o k"}) {
         EXPECT_FALSE(reader.run_json(bad)) << bad;
@@ -230,8 +248,8 @@ TEST(RunStoreCrash, ReaderSkipsTornLinesAndTempFiles) {
         store.append_metrics(R"({"step":1})");
         store.append_metrics(R"({"step":2})");
         store.append_event(R"({"type":"event","kind":"start"})");
-        store.write_frame(1, "frame one");
-        store.write_frame(2, "frame two");
+        store.write_frame(1, encode_frame(sample_frame("s", 1)));
+        store.write_frame(2, encode_frame(sample_frame("s", 2)));
     }
     simulate_crash_leftovers(tmp / "s");
 
@@ -247,7 +265,7 @@ TEST(RunStoreCrash, ReaderSkipsTornLinesAndTempFiles) {
     ASSERT_EQ(index["frames"].Size(), 2u);
     EXPECT_EQ(index["frames"][1]["step"].GetInt(), 2);
     EXPECT_FALSE(reader.frame("s", 9));
-    EXPECT_EQ(*reader.frame("s", 2), "frame two");
+    EXPECT_EQ(*reader.frame("s", 2), encode_frame(sample_frame("s", 2)));
 }
 
 TEST(RunStoreCrash, ReopenedSessionEndsTheTornLineAndContinues) {
@@ -267,6 +285,165 @@ TEST(RunStoreCrash, ReopenedSessionEndsTheTornLineAndContinues) {
     ASSERT_EQ(m["metrics"].Size(), 2u) << "the torn line is lost, the new one is whole";
     EXPECT_EQ(m["metrics"][0]["step"].GetInt(), 1);
     EXPECT_EQ(m["metrics"][1]["step"].GetInt(), 2);
+}
+
+// A frame cut short (a full disk, a copy that stopped): left out of the listing, the index and
+// the frame route, and said once on stderr; so is a torn JSONL line.
+TEST(RunStoreCrash, ReaderSkipsATruncatedFrameAndSaysSoOnce) {
+    TempDir tmp;
+    {
+        RunStore store(tmp.path(), "s", "{}", 1 << 20);
+        for (int step : {1, 2, 3}) store.write_frame(step, encode_frame(sample_frame("s", step)));
+        store.append_metrics(R"({"step":1})");
+    }
+    const std::string cut = tmp / "s/frames/000000002.bin";
+    fs::resize_file(cut, fs::file_size(cut) - 7);
+    append_text(tmp / "s/metrics.jsonl", R"({"step":2,"tra)");
+
+    RunStoreReader reader(tmp.path(), "");
+    testing::internal::CaptureStderr();
+    rapidjson::Document sessions = parse(reader.sessions_json());
+    rapidjson::Document index = parse(*reader.frame_index_json("s"));
+    EXPECT_FALSE(reader.frame("s", 2));
+    parse(reader.sessions_json());  // asked again: nothing more is printed
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(sessions["sessions"][0]["frames"].GetInt(), 2);
+    EXPECT_EQ(sessions["sessions"][0]["steps"].GetInt(), 1);
+    ASSERT_EQ(index["frames"].Size(), 2u);
+    EXPECT_EQ(index["frames"][0]["step"].GetInt(), 1);
+    EXPECT_EQ(index["frames"][1]["step"].GetInt(), 3);
+    EXPECT_TRUE(reader.frame("s", 3));
+    EXPECT_NE(said.find("skipping frame " + cut + ": frame tensor"), std::string::npos) << said;
+    EXPECT_NE(said.find("skipping 1 line of " + (tmp / "s/metrics.jsonl")), std::string::npos) << said;
+    EXPECT_EQ(said.find("skipping frame"), said.rfind("skipping frame")) << "said more than once: " << said;
+}
+
+// ----------------------------------------------------------------------------- liveness
+
+std::string state_of(const std::string& runs, const std::string& session) {
+    rapidjson::Document doc = parse(RunStoreReader(runs, "").sessions_json());
+    for (const auto& s : doc["sessions"].GetArray())
+        if (s["session"].GetString() == session) return std::string(s["state"].GetString()) + (s["live"].GetBool() ? "+live" : "");
+    return "absent";
+}
+
+void set_mtime_seconds_ago(const std::string& path, int seconds) {
+    const auto t = fs::file_time_type::clock::now() - std::chrono::seconds(seconds);
+    fs::last_write_time(path, t);
+}
+
+// A pid that ran and is gone (waited for, so no zombie holds it).
+int gone_pid() {
+    const pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return pid;
+}
+
+TEST(RunStoreLiveness, StateIsTheFinalStatusOrLiveOrStale) {
+    TempDir tmp;
+    const std::string runs = tmp / "runs";
+    RunStore running(runs, "running", "{}", 1 << 20);
+    EXPECT_EQ(state_of(runs, "running"), "live+live") << "its writer (this process) beats";
+    {
+        RunStore ended(runs, "ended", "{}", 1 << 20);
+        ended.finish("interrupted");
+    }
+    EXPECT_EQ(state_of(runs, "ended"), "interrupted");
+
+    // A writer killed -9 on this machine: its pid is gone, at once stale.
+    fs::create_directories(runs + "/killed");
+    write_text(runs + "/killed/run.json", "{}");
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    write_text(runs + "/killed/writer.json", R"({"pid":)" + std::to_string(gone_pid()) + R"(,"host":")" + host + R"("})");
+    EXPECT_EQ(state_of(runs, "killed"), "stale");
+    // On another machine the pid says nothing: the heartbeat decides.
+    fs::create_directories(runs + "/remote");
+    write_text(runs + "/remote/run.json", "{}");
+    write_text(runs + "/remote/writer.json", R"({"pid":1,"host":"elsewhere.example"})");
+    EXPECT_EQ(state_of(runs, "remote"), "live+live");
+    set_mtime_seconds_ago(runs + "/remote/writer.json", 60);
+    EXPECT_EQ(state_of(runs, "remote"), "stale");
+    // A run recorded before writer.json existed, never finished.
+    fs::create_directories(runs + "/old");
+    write_text(runs + "/old/run.json", "{}");
+    EXPECT_EQ(state_of(runs, "old"), "stale");
+    // The live writer's heartbeat brings a stale-looking file back.
+    set_mtime_seconds_ago(runs + "/running/writer.json", 3600);
+    EXPECT_EQ(state_of(runs, "running"), "stale");
+    EXPECT_TRUE(hubtest_wait([&] { return state_of(runs, "running") == "live+live"; }));
+}
+
+// ------------------------------------------------------------------------------ following
+
+std::string metrics_line(const std::string& session, int step) {
+    return R"({"type":"metrics","session":")" + session + R"(","step":)" + std::to_string(step) + "}";
+}
+
+// What a follower handed on, in order: "text <step>", "frame <step>", "sessions".
+struct Followed {
+    std::vector<std::string> got;
+    RunFollower make(const std::string& runs) {
+        FollowerCallbacks cb;
+        cb.text = [this](std::string json) { got.push_back("text " + std::to_string(parse(json)["step"].GetInt())); };
+        cb.frame = [this](std::string notice, std::string frame) {
+            rapidjson::Document n = parse(notice);
+            EXPECT_STREQ(n["type"].GetString(), "frame");
+            EXPECT_EQ(n["bytes"].GetUint64(), frame.size());
+            EXPECT_EQ(decode_frame(frame).step, n["step"].GetInt());
+            got.push_back("frame " + std::to_string(n["step"].GetInt()));
+        };
+        cb.sessions_changed = [this] { got.push_back("sessions"); };
+        return RunFollower(runs, std::make_shared<RunStoreReader>(runs, ""), cb);
+    }
+    std::vector<std::string> take() { return std::exchange(got, {}); }
+};
+
+TEST(RunFollower, HandsOnWhatIsWrittenAfterItStartsEachLineOnceWhole) {
+    TempDir tmp;
+    const std::string runs = tmp / "runs";
+    RunStore a(runs, "a", "{}", 1 << 20);
+    a.append_metrics(metrics_line("a", 0));
+    a.write_frame(0, encode_frame(sample_frame("a", 0)));
+    Followed out;
+    RunFollower follower = out.make(runs);
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{}) << "what was there at the start is REST's";
+
+    a.append_metrics(metrics_line("a", 1));
+    append_text(runs + "/a/metrics.jsonl", R"({"type":"metrics","session":"a","step":2)");  // half appended
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{"text 1"});
+    append_text(runs + "/a/metrics.jsonl", "}\n" + metrics_line("elsewhere", 3) + "\n");  // whole now; a stray line
+    a.append_event(R"({"type":"event","session":"a","step":2,"kind":"eval","text":"x"})");
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"text 2", "text 2"})) << "the stray session's line is not sent";
+
+    // Five frames between two looks: the newest two go, oldest first; the index has all five.
+    for (int step = 1; step <= 5; ++step) a.write_frame(step, encode_frame(sample_frame("a", step)));
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"frame 4", "frame 5"}));
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{}) << "nothing new, nothing sent";
+
+    // A session that appears is announced and followed from its first line.
+    RunStore b(runs, "b", "{}", 1 << 20);
+    b.append_metrics(metrics_line("b", 0));
+    follower.look();
+    EXPECT_EQ(out.take(), (std::vector<std::string>{"text 0", "sessions"}));
+    // A run that ends changes state.
+    b.finish("finished");
+    follower.look();
+    EXPECT_EQ(out.take(), std::vector<std::string>{"sessions"});
+    // A frame file cut short is not sent (the reader says why).
+    const std::string cut = encode_frame(sample_frame("a", 6));
+    write_text(runs + "/a/frames/000000006.bin", cut.substr(0, cut.size() / 2));
+    testing::internal::CaptureStderr();
+    follower.look();
+    EXPECT_NE(testing::internal::GetCapturedStderr().find("skipping frame"), std::string::npos);
+    EXPECT_EQ(out.take(), std::vector<std::string>{});
 }
 
 // ------------------------------------------------------------------------------- pruning
@@ -361,12 +538,12 @@ TEST(RunStoreErrors, AFailingWriteLaterThrows) {
 
 TEST(RunStore, ReaderSeesConsistentFilesWhileTheStoreWrites) {
     TempDir tmp;
-    RunStore store(tmp.path(), "live", "{}", 20 * 100);  // small: pruning runs all along
+    RunStore store(tmp.path(), "live", "{}", 20 * encode_frame(sample_frame("live", 0)).size());  // pruning all along
     std::atomic<bool> done{false};
     std::thread writer([&] {
         for (int step = 0; step < 150; ++step) {
             store.append_metrics(R"({"type":"metrics","step":)" + std::to_string(step) + "}");
-            store.write_frame(step, std::string(100, char('a' + step % 26)));
+            store.write_frame(step, encode_frame(sample_frame("live", step)));
         }
         done = true;
     });
@@ -381,7 +558,7 @@ TEST(RunStore, ReaderSeesConsistentFilesWhileTheStoreWrites) {
         for (const auto& f : index["frames"].GetArray()) {
             // Pruned since the index was read is fine; a torn frame is not.
             if (std::optional<std::string> bytes = reader.frame("live", f["step"].GetInt())) {
-                EXPECT_EQ(bytes->size(), 100u);
+                EXPECT_EQ(*bytes, encode_frame(sample_frame("live", f["step"].GetInt())));
             }
         }
     }
@@ -512,6 +689,21 @@ TEST_F(RunExport, NpzSafetensorsAndCsvMatchWhatNumpyReads) {
                                 out + "/run.csv' > '" + log + "' 2>&1";
     int status = std::system(command.c_str());
     EXPECT_EQ(status, 0) << "export_check.py failed:\n" << read_text(log);
+}
+
+TEST_F(RunExport, SkipsATruncatedFrameAndATornLineAndSaysSo) {
+    const std::string cut = run_dir + "/frames/000000020.bin";
+    fs::resize_file(cut, fs::file_size(cut) / 2);
+    testing::internal::CaptureStderr();
+    const std::vector<exporting::ExportArray> arrays = exporting::collect_arrays(run_dir);
+    export_run(run_dir, "csv", tmp / "m.csv");
+    const std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_NE(said.find("warning: skipping frame " + cut), std::string::npos) << said;
+    EXPECT_NE(said.find("warning: skipping 1 line of " + run_dir + "/metrics.jsonl"), std::string::npos) << said;
+    auto steps = std::find_if(arrays.begin(), arrays.end(), [](const auto& a) { return a.name == "steps"; });
+    ASSERT_NE(steps, arrays.end());
+    EXPECT_EQ(steps->i32, (std::vector<int32_t>{0, 10}));
+    EXPECT_EQ(read_text(tmp / "m.csv"), kExpectedCsv) << "the whole lines export";
 }
 
 TEST_F(RunExport, ReplacesAnExistingOutputFile) {

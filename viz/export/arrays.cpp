@@ -3,6 +3,7 @@
 // and a single frame, not every decoded frame at once.
 #include "viz/export/arrays.h"
 
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <optional>
@@ -107,7 +108,13 @@ size_t ExportArray::bytes() const {
 }
 
 std::vector<ExportArray> collect_arrays(const std::string& run_dir) {
-    const std::vector<store::FrameFile> frames = store::list_frames(store::join_path(run_dir, store::kFramesDir));
+    std::vector<store::FrameFile> frames = store::list_frames(store::join_path(run_dir, store::kFramesDir));
+    // A frame cut short (a full disk, a copy that stopped) is left out, and said; the rest exports.
+    std::erase_if(frames, [](const store::FrameFile& f) {
+        const std::string problem = store::frame_file_problem(f.path);
+        if (!problem.empty()) std::fprintf(stderr, "warning: skipping frame %s: %s\n", f.path.c_str(), problem.c_str());
+        return !problem.empty();
+    });
     if (frames.empty())
         throw Error("run '" + run_dir + "' has no frames: was it trained with --viz-off?",
                     "export its metrics with --format csv, or train with the dashboard on");

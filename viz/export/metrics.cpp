@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include <rapidjson/stringbuffer.h>
@@ -61,7 +62,7 @@ MetricsCell to_cell(const rapidjson::Value& v) {
 MetricsTable read_metrics_table(const std::string& path) {
     MetricsTable table;
     std::set<std::string> keys;
-    store::for_each_json_line(path, [&](const rapidjson::Value& line, std::string_view) {
+    const size_t skipped = store::for_each_json_line(path, [&](const rapidjson::Value& line, std::string_view) {
         auto& row = table.rows.emplace_back();
         for (const auto& m : line.GetObject()) {
             std::string key(m.name.GetString(), m.name.GetStringLength());
@@ -70,6 +71,9 @@ MetricsTable read_metrics_table(const std::string& path) {
             row[key] = to_cell(m.value);
         }
     });
+    if (skipped > 0)
+        std::fprintf(stderr, "warning: skipping %zu line%s of %s that %s not a JSON object (torn by a crash or a full disk?)\n",
+                     skipped, skipped > 1 ? "s" : "", path.c_str(), skipped > 1 ? "are" : "is");
     for (const char* known : kKnownColumns) {
         if (std::string(known) == "step" || keys.count(known)) table.columns.push_back(known);
         keys.erase(known);

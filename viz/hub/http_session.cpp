@@ -5,6 +5,8 @@
 #include <exception>
 #include <string>
 
+#include "viz/hub/access.h"
+#include "viz/hub/headers.h"
 #include "viz/hub/json.h"
 #include "viz/hub/request.h"
 #include "viz/hub/rest.h"
@@ -68,36 +70,31 @@ void HttpSession::handle_request() {
     const RequestTarget target = parse_target(as_view(req.target()));
     if (!target.ok) return send(json_error(400, target.error));
 
-    // Token: ?token=, "Authorization: Bearer", or the cookie set by an earlier ?token= request
-    // (the page's own <script>/<link> loads cannot carry a header or query parameter).
-    std::string set_cookie;
-    const std::string& expected = state_->options().token;
-    if (!expected.empty()) {
-        bool ok = false;
-        if (target.token && constant_time_equal(*target.token, expected)) {
-            ok = true;
-            set_cookie = token_cookie(expected);
-        }
-        if (const auto bearer = bearer_token(as_view(req[http::field::authorization]))) {
-            ok = constant_time_equal(*bearer, expected) || ok;
-        }
-        if (const auto cookie = cookie_token(as_view(req[http::field::cookie]))) {
-            ok = constant_time_equal(*cookie, expected) || ok;
-        }
-        if (!ok) {
-            HubReply reply = json_error(401, "missing or wrong token: open the URL with ?token=<--viz-token>");
-            reply.headers.emplace_back("WWW-Authenticate", "Bearer");
-            return send(std::move(reply));
-        }
+    AccessRequest access;
+    access.host = as_view(req[http::field::host]);
+    access.origin = as_view(req[http::field::origin]);
+    access.sec_fetch_site = as_view(req["Sec-Fetch-Site"]);
+    access.sec_fetch_mode = as_view(req["Sec-Fetch-Mode"]);
+    access.authorization = as_view(req[http::field::authorization]);
+    access.cookie = as_view(req[http::field::cookie]);
+    access.query_token = target.token;
+    access.upgrade = websocket::is_upgrade(req);
+    access.safe_method = req.method() == http::verb::get || req.method() == http::verb::head;
+    AccessDecision decision = check_access(access, state_->access_policy());
+    if (decision.status != 0) {
+        ++state_->counters.refused_requests;
+        HubReply reply = json_error(decision.status, decision.message);
+        if (decision.status == 401) reply.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return send(std::move(reply));
     }
 
-    if (websocket::is_upgrade(req)) {
+    if (access.upgrade) {
         if (target.path != "/ws") return send(json_error(404, "WebSocket endpoint is /ws"));
         // The WebSocket session takes over the socket; this session ends here.
         std::make_shared<WsSession>(stream_.release_socket(), state_)->run(parser_->release());
         return;
     }
-    send(answer(req, target), set_cookie);
+    send(answer(req, target), decision.set_cookie);
 }
 
 HubReply HttpSession::answer(const Request& req, const RequestTarget& target) {
@@ -126,7 +123,8 @@ void HttpSession::send(HubReply reply, const std::string& set_cookie) {
     http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
     res.set(http::field::server, "nanogpt-viz");
     res.set(http::field::content_type, reply.content_type);
-    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Content-Security-Policy", content_security_policy(reply.script_hashes));
+    for (const auto& [name, value] : fixed_security_headers()) res.set(name, value);
     if (reply.no_store) res.set(http::field::cache_control, "no-store");
     for (const auto& [name, value] : reply.headers) res.set(name, value);
     if (!set_cookie.empty()) res.set(http::field::set_cookie, set_cookie);

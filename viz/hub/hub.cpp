@@ -2,12 +2,14 @@
 // The network work lives in hub_listener / hub_http_session / hub_ws_session.
 #include "viz/hub/hub.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <mutex>
 #include <thread>
 
 #include "common/error.h"
+#include "viz/hub/access.h"
 #include "viz/hub/listener.h"
 #include "viz/hub/net.h"
 #include "viz/hub/request.h"
@@ -49,7 +51,7 @@ struct Hub::Impl {
     std::shared_ptr<Listener> listener;
     std::thread thread;
     std::string host;
-    int port = 0;
+    int port = 0, requested_port = 0;
 
     std::mutex lifecycle_mutex;  // start() and stop() may come from different threads
     bool started = false;
@@ -73,19 +75,41 @@ struct Hub::Impl {
 
 Hub::Hub(HubOptions options, std::shared_ptr<const HistorySource> history) : impl_(std::make_unique<Impl>()) {
     if (options.host.empty()) options.host = "127.0.0.1";
-    if (!is_loopback_host(options.host) && options.token.empty()) {
-        throw Error("binding to " + options.host + " needs --viz-token",
-                    "pass --viz-token <secret> and open the dashboard with ?token=<secret>, "
-                    "or keep --viz-host 127.0.0.1 (reach it through an SSH tunnel)");
+    if (options.no_token) {
+        if (!is_loopback_host(options.host)) {
+            throw Error("--viz-no-token is allowed on loopback only, not with --viz-host " + options.host,
+                        "drop --viz-no-token (the dashboard then makes a random token and prints it in its "
+                        "address), or keep --viz-host 127.0.0.1 (reach it through an SSH tunnel)");
+        }
+        options.token.clear();
+    } else if (options.token.empty()) {
+        options.token = random_token();
     }
     if (options.port < 0 || options.port > 65535) {
         throw Error("--viz-port " + std::to_string(options.port) + " is not a TCP port", "use 1..65535, or 0 for any");
     }
     impl_->host = options.host;
+    impl_->requested_port = options.port;
     const tcp::endpoint endpoint = resolve_endpoint(impl_->ioc, options.host, options.port);
+    // The port asked for, the next few, then any free one: as Jupyter does, a second trainer
+    // on the machine gets a dashboard of its own instead of none (its banner says which port).
+    std::vector<int> ports = {options.port};
+    if (options.port != 0 && options.port_retries > 0) {
+        for (int p = options.port + 1; p <= std::min(65535, options.port + options.port_retries); ++p) ports.push_back(p);
+        ports.push_back(0);
+    }
     impl_->state = std::make_shared<HubState>(std::move(options), std::move(history));
-    impl_->listener = std::make_shared<Listener>(impl_->ioc, endpoint, impl_->host, impl_->state);
+    for (size_t i = 0; !impl_->listener; ++i) {
+        tcp::endpoint at = endpoint;
+        at.port(static_cast<unsigned short>(ports[i]));
+        try {
+            impl_->listener = std::make_shared<Listener>(impl_->ioc, at, impl_->host, impl_->state);
+        } catch (const PortInUse&) {
+            if (i + 1 == ports.size()) throw;
+        }
+    }
     impl_->port = impl_->listener->port();
+    impl_->state->set_port(impl_->port);
 }
 
 Hub::~Hub() { stop(); }
@@ -119,7 +143,16 @@ int Hub::port() const { return impl_->port; }
 std::string Hub::url() const {
     const std::string& h = impl_->host;
     const bool ipv6 = h.find(':') != std::string::npos && h.front() != '[';
-    return "http://" + (ipv6 ? "[" + h + "]" : h) + ":" + std::to_string(impl_->port) + "/";
+    const std::string& t = token();
+    return "http://" + (ipv6 ? "[" + h + "]" : h) + ":" + std::to_string(impl_->port) + "/" +
+           (t.empty() ? "" : "?token=" + percent_encode(t));
+}
+
+const std::string& Hub::token() const { return impl_->state->options().token; }
+
+std::string Hub::port_note() const {
+    if (impl_->requested_port == 0 || impl_->requested_port == impl_->port) return "";
+    return "port " + std::to_string(impl_->requested_port) + " was in use";
 }
 
 void Hub::set_hello(std::function<std::string()> make_hello) { impl_->state->set_hello(std::move(make_hello)); }
@@ -146,6 +179,7 @@ HubStats Hub::stats() const {
     s.frames_dropped = c.frames_dropped.load();
     s.texts_sent = c.texts_sent.load();
     s.bad_client_messages = c.bad_client_messages.load();
+    s.refused_requests = c.refused_requests.load();
     return s;
 }
 

@@ -21,8 +21,8 @@ Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const st
     acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     acceptor_.bind(endpoint, ec);
     if (ec == net::error::address_in_use) {
-        throw Error("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
-                    "pass --viz-port with another port, or --viz-off");
+        throw PortInUse("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
+                        "pass --viz-port with another port, or --viz-off");
     }
     if (ec) {
         throw Error("cannot listen on " + where + ": " + ec.message(),
@@ -58,6 +58,9 @@ void Listener::on_accept(beast::error_code ec, tcp::socket socket) {
         });
         return;
     }
+    // Small messages (metrics, replies) go out at once instead of waiting for the previous one's ACK.
+    beast::error_code nodelay_ec;
+    socket.set_option(tcp::no_delay(true), nodelay_ec);
     if (!state_->stopping()) std::make_shared<HttpSession>(std::move(socket), state_)->run();
     do_accept();
 }

@@ -3,16 +3,23 @@
 #include <memory>
 #include <string>
 
+#include "common/error.h"
 #include "viz/hub/net.h"
 
 namespace nanogpt::viz::hub {
 
 class HubState;
 
+// The port is taken by another program (or another hub): the caller may try the next one.
+class PortInUse : public Error {
+public:
+    using Error::Error;
+};
+
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
     // Opens, binds and listens at once, so a port in use is reported by Hub's constructor.
-    // Throws nanogpt::Error when it cannot.
+    // Throws PortInUse for a port in use, nanogpt::Error when it cannot otherwise.
     Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
              std::shared_ptr<HubState> state);
 

@@ -13,6 +13,7 @@ struct HubReply {
     std::string body;
     bool no_store = false;  // Cache-Control: no-store (REST: history changes while a run is live)
     std::vector<std::pair<std::string, std::string>> headers;  // extra fields (Allow, ...)
+    std::vector<std::string> script_hashes;  // an HTML page's inline scripts, for its CSP (headers.h)
 };
 
 }  // namespace nanogpt::viz::hub

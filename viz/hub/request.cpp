@@ -8,8 +8,6 @@
 namespace nanogpt::viz::hub {
 namespace {
 
-constexpr std::string_view kCookieName = "nanogpt_viz_token";
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -117,14 +115,14 @@ std::optional<std::string> bearer_token(std::string_view authorization) {
     return std::string(token);
 }
 
-std::optional<std::string> cookie_token(std::string_view cookie_header) {
+std::optional<std::string> cookie_token(std::string_view cookie_header, std::string_view name) {
     size_t start = 0;
     while (start < cookie_header.size()) {
         size_t end = cookie_header.find(';', start);
         if (end == std::string_view::npos) end = cookie_header.size();
         const std::string_view pair = trim(cookie_header.substr(start, end - start));
         const size_t eq = pair.find('=');
-        if (eq != std::string_view::npos && pair.substr(0, eq) == kCookieName) {
+        if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
             std::string value;
             if (percent_decode(pair.substr(eq + 1), value)) return value;
             return std::nullopt;
@@ -134,13 +132,10 @@ std::optional<std::string> cookie_token(std::string_view cookie_header) {
     return std::nullopt;
 }
 
-std::string token_cookie(std::string_view token) {
-    // Percent-encode so any token survives as a cookie value; HttpOnly keeps page scripts from
-    // reading it, SameSite=Strict keeps other sites' pages from riding on it.
-    static const char* kHex = "0123456789ABCDEF";
-    std::string out(kCookieName);
-    out += '=';
-    for (const char c : token) {
+std::string percent_encode(std::string_view in) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char c : in) {
         if (is_unreserved(c)) {
             out += c;
         } else {
@@ -150,8 +145,13 @@ std::string token_cookie(std::string_view token) {
             out += kHex[u & 15];
         }
     }
-    out += "; Path=/; HttpOnly; SameSite=Strict";
     return out;
+}
+
+std::string token_cookie(std::string_view token, std::string_view name) {
+    // Percent-encoded so any token survives as a cookie value; HttpOnly keeps page scripts from
+    // reading it, SameSite=Strict keeps other sites' pages from riding on it.
+    return std::string(name) + "=" + percent_encode(token) + "; Path=/; HttpOnly; SameSite=Strict";
 }
 
 bool is_loopback_host(std::string_view host) {

@@ -23,6 +23,8 @@ RequestTarget parse_target(std::string_view target);
 
 // Decodes %XX escapes ('+' stays '+'); false on a malformed escape.
 bool percent_decode(std::string_view in, std::string& out);
+// Escapes every byte but RFC 3986's unreserved ones (A-Z a-z 0-9 - . _ ~) as %XX.
+std::string percent_encode(std::string_view in);
 
 // Equal strings, compared without an early exit so the time does not reveal how many leading
 // characters of a guessed token were right (the length may show; tokens are not secret in length).
@@ -31,10 +33,10 @@ bool constant_time_equal(std::string_view a, std::string_view b);
 // The token from "Authorization: Bearer <token>", if the header has that form.
 std::optional<std::string> bearer_token(std::string_view authorization);
 
-// The token from the hub's cookie in a "Cookie:" header, if present.
-std::optional<std::string> cookie_token(std::string_view cookie_header);
-// The Set-Cookie value that stores the token for the browser's later requests.
-std::string token_cookie(std::string_view token);
+// The value of the cookie `name` in a "Cookie:" header (percent-decoded), if present.
+std::optional<std::string> cookie_token(std::string_view cookie_header, std::string_view name);
+// The Set-Cookie value that stores the token under `name` for the browser's later requests.
+std::string token_cookie(std::string_view token, std::string_view name);
 
 // True for 127.x.x.x, ::1 (also as ::ffff:127.x.x.x) and "localhost".
 bool is_loopback_host(std::string_view host);

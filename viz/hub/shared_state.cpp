@@ -12,7 +12,10 @@ constexpr uint64_t kMaxReports = 20;
 }  // namespace
 
 HubState::HubState(HubOptions options, std::shared_ptr<const HistorySource> history)
-    : options_(std::move(options)), history_(std::move(history)), static_files_(options_.static_dir, options_.static_mounts) {}
+    : options_(std::move(options)),
+      history_(std::move(history)),
+      static_files_(options_.static_dir, options_.static_mounts),
+      hosts_(options_.host, options_.allowed_hosts) {}
 
 void HubState::set_hello(std::function<std::string()> make_hello) {
     std::lock_guard<std::mutex> lock(hello_mutex_);

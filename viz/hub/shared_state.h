@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "viz/hub/access.h"
 #include "viz/hub/history_source.h"
 #include "viz/hub/hub.h"
 #include "viz/hub/static_files.h"
@@ -30,7 +31,7 @@ class WsSession;
 
 struct HubCounters {
     std::atomic<uint64_t> clients{0}, frames_sent{0}, frames_dropped{0}, texts_sent{0};
-    std::atomic<uint64_t> bad_client_messages{0}, handler_errors{0};
+    std::atomic<uint64_t> bad_client_messages{0}, handler_errors{0}, refused_requests{0};
 };
 
 class HubState {
@@ -40,6 +41,9 @@ public:
     const HubOptions& options() const { return options_; }
     const HistorySource* history() const { return history_.get(); }
     const StaticFiles& static_files() const { return static_files_; }
+    // Who may use the hub (access.h); the port is the bound one, set before the I/O thread starts.
+    AccessPolicy access_policy() const { return {&hosts_, options_.token, port_}; }
+    void set_port(int port) { port_ = port; }
 
     void set_hello(std::function<std::string()> make_hello);
     // The hello text for a new client; "" when no callback is set or it threw (reported).
@@ -70,6 +74,8 @@ private:
     const HubOptions options_;
     const std::shared_ptr<const HistorySource> history_;
     const StaticFiles static_files_;
+    const HostPolicy hosts_;
+    int port_ = 0;
 
     std::mutex hello_mutex_;
     std::function<std::string()> make_hello_;

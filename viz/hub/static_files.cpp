@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/file_io.h"
+#include "viz/hub/headers.h"
 #include "viz/hub/json.h"
 
 #ifndef NANOGPT_SOURCE_DIR
@@ -97,6 +98,7 @@ HubReply serve_under(const fs::path& root, std::string_view path) {
         return not_found();  // vanished or unreadable between the checks and the read
     }
     reply.content_type = content_type_for(real);
+    if (reply.content_type.rfind("text/html", 0) == 0) reply.script_hashes = inline_script_hashes(reply.body);
     // Revalidate every time: a rebuilt frontend shows up on reload.
     reply.headers.emplace_back("Cache-Control", "no-cache");
     return reply;

@@ -64,7 +64,13 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
     if (ec) {
-        fail(*state_, ec, "websocket read");
+        // A client breaking the protocol (bad UTF-8, a message past the read limit, a bad frame)
+        // is counted like any refused message; it is not worth a line on the trainer's terminal.
+        if (&ec.category() == &websocket::make_error_code(websocket::error::closed).category() &&
+            ec != websocket::error::closed)
+            ++state_->counters.bad_client_messages;
+        else
+            fail(*state_, ec, "websocket read");
         return shut();
     }
     const size_t limit = state_->options().max_client_message_bytes;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 
@@ -11,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/file_io.h"
+#include "viz/frame.h"
 
 namespace nanogpt::viz::store {
 
@@ -54,15 +56,16 @@ std::vector<FrameFile> list_frames(const std::string& frames_dir) {
     return frames;
 }
 
-void for_each_json_line(const std::string& path,
-                        const std::function<void(const rapidjson::Value&, std::string_view)>& fn) {
-    if (!file_exists(path)) return;
+size_t for_each_json_line(const std::string& path,
+                          const std::function<void(const rapidjson::Value&, std::string_view)>& fn) {
+    if (!file_exists(path)) return 0;
     std::string text;
     try {
         text = read_file(path);
     } catch (const std::exception&) {
-        return;  // vanished or unreadable: no lines, as for a missing file
+        return 0;  // vanished or unreadable: no lines, as for a missing file
     }
+    size_t skipped = 0;
     size_t begin = 0;
     while (begin < text.size()) {
         size_t end = text.find('\n', begin);
@@ -73,9 +76,36 @@ void for_each_json_line(const std::string& path,
         if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
         rapidjson::Document doc;
         doc.Parse(line.data(), line.size());
-        if (doc.HasParseError() || !doc.IsObject()) continue;
+        if (doc.HasParseError() || !doc.IsObject()) {
+            ++skipped;
+            continue;
+        }
         fn(doc, line);
     }
+    return skipped;
+}
+
+std::string frame_file_problem(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return "cannot be opened";
+    std::string head(12, '\0');
+    const size_t got = std::fread(head.data(), 1, head.size(), f);
+    std::error_code ec;
+    const uint64_t size = fs::file_size(path, ec);
+    std::string problem;
+    if (got == head.size() && !ec) {
+        uint32_t hlen = 0;
+        std::memcpy(&hlen, &head[8], 4);
+        // A header is a few KiB; a larger length is garbage or a truncated file, which the check says.
+        const uint64_t want = std::min<uint64_t>(std::min<uint64_t>(hlen, 16u << 20), size - 12);
+        head.resize(12 + want);
+        head.resize(12 + std::fread(head.data() + 12, 1, want, f));
+        problem = frame_header_problem(head, size);
+    } else {
+        problem = "frame is too short (" + std::to_string(got) + " bytes)";
+    }
+    std::fclose(f);
+    return problem;
 }
 
 std::set<int> read_annotated(const std::string& path) {

@@ -20,6 +20,7 @@ constexpr const char* kAnnotatedFile = "annotated.json";
 constexpr const char* kFramesDir = "frames";
 constexpr const char* kProbesDir = "probes";         // probes/<step>.bin: probe records (same names as frames)
 constexpr const char* kProbesFile = "probes.jsonl";  // one probe message per line, after its record
+constexpr const char* kWriterFile = "writer.json";  // who writes the session (liveness.h)
 
 // "000001234.bin": zero-padded so a plain directory listing sorts by step.
 std::string frame_file_name(int step);
@@ -36,10 +37,14 @@ struct FrameFile {
 std::vector<FrameFile> list_frames(const std::string& frames_dir);
 
 // Calls fn with each line of a JSONL file that parses as a JSON object (and its raw text).
-// Lines that do not parse (a line torn by a crash mid-append) are skipped; a missing file
-// has no lines.
-void for_each_json_line(const std::string& path,
-                        const std::function<void(const rapidjson::Value&, std::string_view)>& fn);
+// Lines that do not parse (a line torn by a crash mid-append) are skipped and counted: the
+// result; a missing file has no lines.
+size_t for_each_json_line(const std::string& path,
+                          const std::function<void(const rapidjson::Value&, std::string_view)>& fn);
+
+// Why a frame file is not whole, from its prefix, header and size (viz/frame.h's
+// frame_header_problem; its data is not read), or "" when it is.
+std::string frame_file_problem(const std::string& path);
 
 // annotated.json: {"steps":[...]}. A missing or unreadable file annotates nothing.
 std::set<int> read_annotated(const std::string& path);

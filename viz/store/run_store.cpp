@@ -104,6 +104,7 @@ RunStore::RunStore(const std::string& runs_dir, const std::string& session, cons
     metrics_.reset(open_for_append(join_path(dir_, store::kMetricsFile)));
     events_.reset(open_for_append(join_path(dir_, store::kEventsFile)));
     prune_locked();
+    heartbeat_ = std::make_unique<Heartbeat>(dir_);
 }
 
 void RunStore::append_line_locked(std::FILE* file, const std::string& path, const std::string& json_line) {
@@ -180,6 +181,7 @@ void RunStore::finish(const std::string& status) {
     std::string updated = to_json(doc);
     write_text_atomic(join_path(dir_, store::kRunFile), updated);
     run_json_ = std::move(updated);
+    heartbeat_.reset();  // the status says it all now
 }
 
 uint64_t RunStore::frame_bytes() const {

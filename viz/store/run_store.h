@@ -7,6 +7,7 @@
 //   frames/<step>.bin  one encoded frame each (viz/frame.h), written to a temp file and renamed,
 //                   so a kill -9 loses at most the frame being written
 //   annotated.json  steps whose frames must survive pruning (written atomically)
+//   writer.json     this process's pid and host, touched every 2 s (liveness.h: live or stale)
 //   probes/<step>.bin  one probe record each (viz/insights/probe_record.h), written like frames
 //   probes.jsonl    one probe message per line, appended once its record is on disk
 // Probe records are not pruned (one per evaluation; their size is in docs/formats.md).
@@ -23,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "viz/store/liveness.h"
 
 namespace nanogpt::viz::store {
 
@@ -58,6 +60,7 @@ private:
     uint64_t frame_total_ = 0;
     std::set<int> annotated_;
     int prune_cursor_;                     // where the thinning pass resumes (viz/store/prune.h)
+    std::unique_ptr<Heartbeat> heartbeat_;  // until finish()
 };
 
 }  // namespace nanogpt::viz::store

@@ -128,21 +128,39 @@ const TINY = ['--n-layer', '2', '--n-head', '2', '--n-embd', '64', '--block-size
   '--eval-interval', '20', '--eval-iters', '2', '--log-interval', '10', '--sample-tokens', '40',
   '--device', 'cpu'];
 
-function trainArgs(dir, data, { maxIters, vizInterval }) {
-  return ['train', ...TINY, '--data-dir', data, '--out-dir', join(dir, 'out'),
+function trainArgs(dir, data, { maxIters, vizInterval, port = 0, runsDir = join(dir, 'runs'), outDir = join(dir, 'out') }) {
+  return ['train', ...TINY, '--data-dir', data, '--out-dir', outDir,
     '--max-iters', String(maxIters), '--lr-decay-iters', String(maxIters),
-    '--viz-port', '0', '--viz-runs-dir', join(dir, 'runs'), '--viz-interval', String(vizInterval)];
+    '--viz-port', String(port), '--viz-runs-dir', runsDir, '--viz-interval', String(vizInterval)];
+}
+
+// The hub's address as printed ("http://127.0.0.1:<port>/?token=<hex>"), split into the base URL
+// the tests use and the token, remembered per base URL so openDashboard() and hubFetch() add it.
+const ADDRESS = /(http:\/\/127\.0\.0\.1:\d+\/)\?token=([0-9a-f]+)/;
+const tokens = new Map();
+function remember(match) {
+  tokens.set(match[1], match[2]);
+  return { url: match[1], token: match[2] };
+}
+
+/** fetch() of a path under a hub started here, with its token (Authorization: Bearer). */
+export function hubFetch(url, path, init = {}) {
+  const token = tokens.get(url);
+  const headers = { ...(init.headers ?? {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) };
+  return fetch(new URL(path, url), { ...init, headers });
 }
 
 /**
- * A live training run with the dashboard on a free port. It trains far longer than any test
- * watches (stopAll() ends it), so a slow machine never sees the run finish under a test.
- * Resolves {url, runsDir, proc, log}.
+ * A live training run with the dashboard on a free port (or `port`: taken, the trainer moves on).
+ * It trains far longer than any test watches (stopAll() ends it), so a slow machine never sees
+ * the run finish under a test. `runsDir`/`outDir` default to dir/runs and dir/out. Resolves
+ * {url, token, runsDir, proc, log, banner} (banner: the whole "dashboard: ..." line).
  */
-export async function startLiveTrain(dir, data, { vizInterval = 2, maxIters = 100000 } = {}) {
-  const h = await startProcess(BIN, trainArgs(dir, data, { maxIters, vizInterval }),
-    { ready: /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/ });
-  return { url: h.match[1], runsDir: join(dir, 'runs'), proc: h.proc, log: h.log };
+export async function startLiveTrain(dir, data, { vizInterval = 2, maxIters = 100000, port = 0,
+  runsDir = join(dir, 'runs'), outDir = join(dir, 'out') } = {}) {
+  const h = await startProcess(BIN, trainArgs(dir, data, { maxIters, vizInterval, port, runsDir, outDir }),
+    { ready: new RegExp(`dashboard: ${ADDRESS.source}.*`) });
+  return { ...remember(h.match), runsDir, proc: h.proc, log: h.log, banner: h.match[0] };
 }
 
 /** A finished, recorded training run; returns its runs directory. */
@@ -151,11 +169,11 @@ export async function recordRun(dir, data, { maxIters = 30, vizInterval = 2 } = 
   return join(dir, 'runs');
 }
 
-/** `nanogpt serve --runs DIR` on a free port; resolves {url, proc}. */
+/** `nanogpt serve --runs DIR` on a free port; resolves {url, token, proc, log}. */
 export async function startServe(runsDir) {
   const h = await startProcess(BIN, ['serve', '--runs', runsDir, '--port', '0'],
-    { ready: /serving .* at (http:\/\/127\.0\.0\.1:\d+\/)/ });
-  return { url: h.match[1], proc: h.proc };
+    { ready: new RegExp(`serving .* at ${ADDRESS.source}`) });
+  return { ...remember(h.match), proc: h.proc, log: h.log };
 }
 
 // ---- browser ---------------------------------------------------------------------------------
@@ -189,14 +207,19 @@ export function webglKind(page) {
 
 /**
  * Opens the dashboard in a new page (1280x800) and collects its console errors and uncaught
- * exceptions in page.errors. Waits until window.__nanogpt exists.
+ * exceptions in page.errors (a Content-Security-Policy violation is one: Chromium reports it as a
+ * console error). Waits until window.__nanogpt exists. The hub's token (from its printed address)
+ * goes into the address, as a person opens it; `query` ('?failview=1') adds parameters.
  */
 export async function openDashboard(browser, url, { query = '' } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
-  await page.goto(url + query, { waitUntil: 'load' });
+  const address = new URL(url);
+  for (const [k, v] of new URLSearchParams(query)) address.searchParams.set(k, v);
+  if (tokens.has(url)) address.searchParams.set('token', tokens.get(url));
+  await page.goto(address.href, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__nanogpt && window.__nanogpt.store, null,
     { timeout: WAIT_MS }).catch((e) => {
     throw new Error(`window.__nanogpt.store never appeared (${e.message}); page errors: ${page.errors.join(' | ')}`);

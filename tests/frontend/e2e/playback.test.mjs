@@ -49,9 +49,9 @@ describe('playback on nanogpt serve', { skip: skip ?? false }, () => {
     const data = await h.prepareCharData(dir);
     const runs = await h.recordRun(dir, data, { maxIters: 30, vizInterval: 2 });
     serve = await h.startServe(runs);
-    const sessions = await (await fetch(`${serve.url}api/sessions`)).json();
+    const sessions = await (await h.hubFetch(serve.url, 'api/sessions')).json();
     session = sessions.sessions[0].session;
-    const frames = await (await fetch(`${serve.url}api/sessions/${session}/frames`)).json();
+    const frames = await (await h.hubFetch(serve.url, `api/sessions/${session}/frames`)).json();
     steps = frames.frames.map((f) => f.step);
     // A step in the middle: neither the first nor the newest frame a page shows by default.
     chosen = steps[Math.floor(steps.length / 2)];
@@ -88,7 +88,7 @@ describe('playback on nanogpt serve', { skip: skip ?? false }, () => {
     assert.equal((await h.byTestId(page, 'stats-step').innerText()).trim(), String(chosen),
       `stats panel "at step" is not the step on screen (${chosen}; newest ${steps[steps.length - 1]})`);
 
-    const bin = await fetch(`${serve.url}api/sessions/${session}/frames/${chosen}`);
+    const bin = await h.hubFetch(serve.url, `api/sessions/${session}/frames/${chosen}`);
     assert.equal(bin.status, 200);
     const frame = decodeFrame(await bin.arrayBuffer());
     assert.equal(frame.step, chosen);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ApiError, createApi, tokenFromUrl } from '../../../frontend/net/api.js';
+import { ApiError, createApi, takeTokenFromUrl, tokenFromUrl } from '../../../frontend/net/api.js';
 import { decodeFrame } from '../../../frontend/net/protocol.js';
 import { modelFrame } from './frame_fixture.js';
 import { recordRun, serve, skipWithoutBinary } from './real_run.js';
@@ -29,6 +29,17 @@ test('tokenFromUrl reads ?token=', () => {
   assert.equal(tokenFromUrl({ search: '?a=1&token=s%20x' }), 's x');
   assert.equal(tokenFromUrl({ search: '' }), null);
   assert.equal(tokenFromUrl(undefined), null);
+});
+
+test('takeTokenFromUrl reads ?token= and removes it from the address bar, keeping the rest', () => {
+  const calls = [];
+  const hist = { state: { k: 1 }, replaceState: (...args) => calls.push(args) };
+  assert.equal(takeTokenFromUrl({ pathname: '/', search: '?session=s1&token=ab%2Fc&tab=params', hash: '#x' }, hist), 'ab/c');
+  assert.deepEqual(calls, [[{ k: 1 }, '', '/?session=s1&tab=params#x']]);
+  assert.equal(takeTokenFromUrl({ pathname: '/d/', search: '?token=t', hash: '' }, hist), 't');
+  assert.equal(calls[1][2], '/d/', 'no empty ? left behind');
+  assert.equal(takeTokenFromUrl({ pathname: '/', search: '?session=s1', hash: '' }, hist), null);
+  assert.equal(calls.length, 2, 'nothing to remove: the address is left alone');
 });
 
 test('requests carry the token and replies are unwrapped', async () => {

@@ -92,7 +92,7 @@ test('the protocol\'s names: version 1, the server\'s message types and the even
   assert.equal(PROTOCOL_VERSION, 1);
   // Exactly the server-to-client text messages of docs/protocol.md (viz/protocol.h on the C++ side).
   assert.deepEqual(Object.values(MESSAGE_TYPES).sort(),
-    ['error', 'event', 'frame', 'hello', 'insight', 'metrics', 'pong', 'probe', 'subscribed']);
+    ['error', 'event', 'frame', 'hello', 'insight', 'metrics', 'pong', 'probe', 'sessions', 'subscribed']);
   assert.deepEqual(Object.values(EVENT_KINDS).sort(), ['checkpoint', 'eval', 'info', 'interrupted', 'sample']);
   // Each constant is named by its own wire string, so MESSAGE_TYPES.hello reads as what it sends.
   for (const table of [MESSAGE_TYPES, EVENT_KINDS, INSIGHT_KINDS]) {

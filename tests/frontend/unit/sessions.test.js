@@ -30,7 +30,10 @@ function fakeRest(histories = {}) {
     calls,
     hold(session) { const d = deferred(); held.set(session, d); return d; },
     fail(session, n = 1) { failures.set(session, n); },
-    async listSessions() { calls.sessions++; return Object.keys(histories).map((session) => ({ session })); },
+    async listSessions() {
+      calls.sessions++;
+      return Object.keys(histories).map((session) => ({ session, ...(histories[session].live ? { live: true, state: 'live' } : {}) }));
+    },
     getMetrics(session) {
       calls.metrics.push(session);
       const n = failures.get(session) ?? 0;
@@ -189,6 +192,52 @@ test('frames: the index grows for the run on screen; live frames reach the scree
   store.set({ playback: { ...store.get().playback, mode: 'replay' } });
   sessions.onFrame({ session: 'a', step: 6 });
   assert.deepEqual(frames.calls.filter((c) => c[0] === 'pushLive'), [['pushLive', 4]]);
+});
+
+// `nanogpt serve` follows every run still being written: the list says which are live.
+test('serve: every live run is live; a sessions message brings new runs, ends and resumes', async () => {
+  const t = setup({ a: { live: true }, b: { live: true }, c: {} });
+  t.sessions.onText({ type: 'hello', live: false, session: null });
+  await settle(); await settle();
+  assert.equal(t.store.get().session, 'b', 'the newest live run, not the newest recorded one');
+  assert.equal(t.store.get().live, true);
+  t.sessions.onText(row('b', 1));
+  t.sessions.onText(row('a', 1));
+  assert.deepEqual(steps(t.store, 'b'), [1]);
+  assert.deepEqual(steps(t.store, 'a'), [], 'not loaded: dropped');
+  await t.sessions.compare('a');
+  t.sessions.onText(row('a', 2));
+  assert.deepEqual(steps(t.store, 'a'), [2], 'the compared run grows live too');
+  t.sessions.onFrame({ session: 'b', step: 2 });
+  assert.deepEqual(t.frames.calls.filter((c) => c[0] === 'pushLive'), [['pushLive', 2]]);
+
+  const list = (bState) => [{ session: 'a', live: true, state: 'live' },
+    { session: 'b', live: bState === 'live', state: bState }, { session: 'c', state: 'finished' }];
+  t.sessions.onText({ type: 'sessions', sessions: list('stale') });
+  await settle();
+  assert.equal(t.store.get().live, false, 'its trainer died');
+  assert.equal(t.store.get().sessions.find((s) => s.session === 'b').state, 'stale');
+  t.sessions.onFrame({ session: 'b', step: 4 });
+  assert.equal(t.frames.calls.filter((c) => c[0] === 'pushLive').length, 1, 'no live frames for a stale run');
+  const before = t.rest.calls.metrics.filter((s) => s === 'b').length;
+  t.sessions.onText({ type: 'sessions', sessions: list('live') });  // resumed
+  await settle(); await settle();
+  assert.equal(t.store.get().live, true);
+  assert.equal(t.rest.calls.metrics.filter((s) => s === 'b').length, before + 1, 'its history is reloaded');
+});
+
+test('serve: a page with no run on screen shows the first live run that appears', async () => {
+  const t = setup({});
+  t.sessions.onText({ type: 'hello', live: false, session: null });
+  await settle(); await settle();
+  assert.equal(t.store.get().session, null);
+  t.sessions.onText({ type: 'sessions', sessions: [{ session: 'x', state: 'finished' }] });
+  await settle();
+  assert.equal(t.store.get().session, null, 'a recorded run does not jump on screen');
+  t.sessions.onText({ type: 'sessions', sessions: [{ session: 'x', state: 'finished' }, { session: 'y', live: true, state: 'live' }] });
+  await settle(); await settle();
+  assert.equal(t.store.get().session, 'y');
+  assert.equal(t.store.get().live, true);
 });
 
 test('mergeMetrics and mergeEvent on their own', () => {
