@@ -18,7 +18,7 @@ namespace nanogpt::bench {
 
 // A dashboard on a free loopback port without a token (the benchmark's own clients), recording
 // into `runs_dir`, its run started with batches of B x T (the probe's size depends on them).
-inline std::unique_ptr<viz::Dashboard> bench_dashboard(const GPT2& model, int interval, const std::string& runs_dir,
+inline std::unique_ptr<viz::Dashboard> bench_dashboard(GPT2& model, int interval, const std::string& runs_dir,
                                                        int B, int T) {
     viz::VizOptions o;
     o.interval = interval;
