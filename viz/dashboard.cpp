@@ -88,6 +88,8 @@ struct Dashboard::Impl {
     int snapshots_asked = 0;                          // training thread: snapshot_due's count
     std::atomic<bool> insights_alive{false};   // engine is set: read by the training thread
     std::set<int> announced;                   // insight ids already printed to the log
+    bool holding_insights = false;             // worker: inside observe_snapshot (build_frame)
+    std::vector<insights::Insight> held_insights;
     int last_seen_step = 0;                    // worker: the last metrics step handled
     ProbeRequest probe;                        // the trainer fills it while probe_busy
     std::atomic<bool> probe_busy{false};
@@ -176,6 +178,10 @@ struct Dashboard::Impl {
     // What the engine found: recorded with the run's events, streamed, and one line in the
     // training log when it first appears and when a span closes.
     void publish_insight(const insights::Insight& in) {
+        if (holding_insights) {  // found in a snapshot: sent once its slot is back (build_frame)
+            held_insights.push_back(in);
+            return;
+        }
         std::string json = protocol::insight(session, in);
         const bool annotate = in.severity != insights::Severity::Info && !in.open;
         to_store([&](store::RunStore& s) {
@@ -249,9 +255,15 @@ struct Dashboard::Impl {
             const auto t0 = std::chrono::steady_clock::now();
             const std::vector<int> hist_steps = histograms->complete(slot.request.stats, slot.request.step);
             Frame f = builder->build(slot.request.step, slot.values, slot.grads, slot.request.stats, hist_steps);
+            // The engine reads the slot; what it finds waits until the slot is back with the
+            // trainer, so no disk write or send holds a snapshot buffer.
+            holding_insights = true;
             if (engine) guarded("insights", [&] { engine->observe_snapshot(snapshot_view(slot)); });
+            holding_insights = false;
             slot.busy = false;
             released = true;
+            for (const insights::Insight& in : held_insights) publish_insight(in);
+            held_insights.clear();
             auto bytes = std::make_shared<const std::string>(encode_frame(f));
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             {
@@ -264,6 +276,8 @@ struct Dashboard::Impl {
             return bytes;
         } catch (const std::exception& e) {
             failure("frame building", e.what());
+            holding_insights = false;
+            held_insights.clear();
             if (!released) slot.busy = false;
             return nullptr;
         }

@@ -650,7 +650,7 @@ TEST(OfflineRun, FrameStatsBecomeTensorStats) {
     Frame f;
     auto stats = [&](const char* name, int layer, std::vector<float> v) {
         FrameTensor t;
-        t.name = "stats"; t.kind = "stats"; t.field = name; t.layer = layer; t.shape = {10}; t.data = std::move(v);
+        t.name = "stats"; t.kind = "stats"; t.field = name; t.layer = layer; t.shape = {(int)v.size()}; t.data = std::move(v);
         f.tensors.push_back(t);
         FrameTensor h;
         h.name = "hist"; h.kind = "hist"; h.field = name; h.layer = layer; h.shape = {64}; h.data.assign(64, 0);
@@ -659,7 +659,7 @@ TEST(OfflineRun, FrameStatsBecomeTensorStats) {
     };
     stats("wte", -1, {0.5f, 1, -2, 2, 2.0f, 0.1f, 0.01f, -3, 3, 10});
     stats("ln1w", 0, {1, 0, 1, 1, 1.0f, 0.2f, 0.0f, 0, 2, 10});
-    stats("ln1w", 1, {1, 0, 1, 1, 3.0f, 0.2f, 0.0f, 0, 2, 10});
+    stats("ln1w", 1, {1, 0, 1, 1, 3.0f, 0.2f, 0.0f, 0, 2, 10, 5.5f, 1.2f});  // a frame with sigma_max, stable_rank
     const std::vector<TensorStats> s = stats_from_frame(f, m);
     ASSERT_EQ(s.size(), 3u);
     EXPECT_EQ(s[0].count, 65u * 4);  // wte's statistics cover the V real rows
@@ -670,6 +670,8 @@ TEST(OfflineRun, FrameStatsBecomeTensorStats) {
     EXPECT_EQ(s[0].hist[3], 7u);
     EXPECT_EQ(s[2].count, 4u);
     EXPECT_DOUBLE_EQ(s[2].sumsq, 9.0 * 4);
+    EXPECT_FLOAT_EQ(s[2].sigma_max, 5.5f);
+    EXPECT_FLOAT_EQ(s[1].sigma_max, 0.0f) << "a 10-field row (an older frame) has none";
 }
 
 }  // namespace

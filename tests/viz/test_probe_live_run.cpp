@@ -32,7 +32,7 @@ TEST(ProbeLiveRun, ProbeMessagesFollowEvaluationsAndTheirRecordsAreServed) {
                               "/tinyshakespeare/input.txt --out " + dir.path() + "/data > /dev/null").c_str()));
     test::ChildProcess child(bin + " train --config " NANOGPT_SOURCE_DIR "/configs/shakespeare_char_cpu.toml" +
                              " --data-dir " + dir.path() + "/data --out-dir " + dir.path() + "/out --viz-runs-dir " +
-                             dir.path() + "/runs --viz-port 0 --viz-interval 5 --eval-interval 10 --eval-iters 2" +
+                             dir.path() + "/runs --viz-port 0 --viz-no-token --viz-interval 5 --eval-interval 10 --eval-iters 2" +
                              " --sample-tokens 0 --log-interval 1000 --max-iters 100000");
     auto url = child.until(std::regex(R"(dashboard: http://127\.0\.0\.1:(\d+)/)"));
     ASSERT_TRUE(url) << child.output();

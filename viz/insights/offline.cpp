@@ -278,13 +278,18 @@ RecordedRun read_recorded_run(const std::string& path) {
     return r;
 }
 
+namespace {
+constexpr size_t kStatsBeforeSpectra = 10;  // mean .. hist_step (protocol::kStatNames)
+}  // namespace
+
 std::vector<TensorStats> stats_from_frame(const Frame& f, const ModelDesc& model) {
     std::vector<TensorStats> out;
     size_t desc = 0;
     int layer_in_desc = 0;
     for (size_t i = 0; i < f.tensors.size(); i++) {
         const FrameTensor& t = f.tensors[i];
-        if (t.kind != "stats" || t.data.size() < (size_t)protocol::kNumStats) continue;
+        // Frames recorded before sigma_max and stable_rank were appended have 10 fields.
+        if (t.kind != "stats" || t.data.size() < kStatsBeforeSpectra) continue;
         double n = 1;
         if (desc < model.tensors.size()) {
             const TensorDesc& d = model.tensors[desc];
@@ -307,6 +312,7 @@ std::vector<TensorStats> stats_from_frame(const Frame& f, const ModelDesc& model
         ts.max = s[3];
         ts.hist_lo = s[7];
         ts.hist_hi = s[8];
+        if (s.size() > 10) ts.sigma_max = s[10];
         // The histogram follows its statistics in the frame (frame_builder.cpp).
         if (i + 1 < f.tensors.size() && f.tensors[i + 1].kind == "hist" && f.tensors[i + 1].field == t.field)
             for (int b = 0; b < TensorStats::kBins && b < (int)f.tensors[i + 1].data.size(); b++)

@@ -147,10 +147,13 @@ test('decodes frames written by a real nanogpt train', { skip: skipWithoutBinary
     }
     assert.ok(f.stats('wte', -1), 'global tensors have layer -1 stats');
     assert.ok(f.get('lnfw', 'value'), 'final LayerNorm is whole');
-    // The events the C++ run recorded use only kinds the page knows.
-    const events = readFileSync(join(runs, session, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    // The events and insights the C++ run recorded use only kinds the page knows.
+    const lines = readFileSync(join(runs, session, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const events = lines.filter((e) => e.type !== MESSAGE_TYPES.insight);
     assert.ok(events.length > 0, 'the run recorded events');
     for (const e of events) assert.ok(Object.values(EVENT_KINDS).includes(e.kind), `unknown event kind ${e.kind}`);
+    for (const e of lines.filter((x) => x.type === MESSAGE_TYPES.insight))
+      assert.ok(Object.values(INSIGHT_KINDS).includes(e.kind), `unknown insight kind ${e.kind}`);
   } finally {
     run.cleanup();
   }
