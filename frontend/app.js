@@ -75,8 +75,7 @@ renderStatus(store);
 const explain = createCardLayer(store);
 createCompareView(document.getElementById('panel-training'), store,
   { getFrameIndex: (id) => rest.getFrameIndex(id), getFrame: (id, step) => rest.getFrame(id, step) });
-import('./tours/index.js').then((m) => m.TOURS, () => null)
-  .then((tours) => createFirstVisit({ tours: Array.isArray(tours) ? tours : null, query }));
+createFirstVisit({ tours: () => import('./tours/index.js').then((m) => m.TOURS), query });
 
 // The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
 const paramsReady = createParamsHost(document.getElementById('params-host'), store,

@@ -9,7 +9,7 @@
 // (net/protocol.js EVENT_KINDS), `insight:<kind>` (INSIGHT_KINDS).
 //
 // cardFor(id, ctx) -> {id, group, title, what, shape, init, watch, live: [{key, label, value}],
-//   liveNote} or null for an unknown id. ctx (every part optional): {model: {L, NH, C, V, maxT},
+//   liveNote, shapeLabel?} or null for an unknown id. ctx (every part optional): {model: {L, NH, C, V, maxT},
 //   frame (a decoded Frame: its stats rows), layer (which layer of a per-layer tensor), step (the
 //   step on screen), metrics (the run's metrics rows), events (its event messages), insights
 //   (normalised insights, state/insights.js insightList), head ({layer, head, prevToken, induction,
@@ -174,13 +174,14 @@ function chartCard(id, ctx) {
   switch (id) {
     case 'chart-loss': {
       const val = lastWith(upto, 'val_loss');
+      const train = lastWith(upto, 'train_loss');
       return { title: 'Loss chart',
         what: 'The cross-entropy of the next-token prediction, in nats: the training loss at every step (a line) and the validation loss on held-out text at each evaluation (dots). Lower is better; exp(loss) is how many tokens the model is still choosing between, on average.',
         shape: s ? `A model that knows nothing guesses each of the V = ${s.V} tokens equally and scores ln ${s.V} = ${num(Math.log(s.V))}; the dotted lines, when shown, are what unigram, bigram and trigram tables of this data score.` : 'The uniform-guess level ln V needs the model shape, which has not arrived yet.',
         init: s ? `At initialisation every logit is close to 0, so the first loss sits near ln ${s.V} = ${num(Math.log(s.V))}.` : 'At initialisation the loss sits near ln V.',
         watch: 'A fast drop first (the cheap statistics of the text), then a slower, roughly power-law descent. Validation rising while training falls is overfitting; a sudden jump is a loss spike. Hover the symbols above the plot for the insights.',
         live: row ? [
-          { key: 'train_loss', label: `train loss ${at}`, value: num(row.train_loss) },
+          { key: 'train_loss', label: train ? `train loss at step ${train.step}` : 'train loss', value: train ? num(train.train_loss) : MISSING },
           { key: 'val_loss', label: val ? `val loss (step ${val.step})` : 'val loss', value: val ? num(val.val_loss) : MISSING },
           ...(s ? [{ key: 'uniform', label: 'uniform guess ln V', value: num(Math.log(s.V)) }] : []),
         ] : [], liveNote: row ? '' : noRow };
@@ -324,7 +325,7 @@ function eventCard(kind, ctx) {
   return { title: `Event: ${kind} · ${e[0]}`, what: e[1], shape: 'A line in the Training tab\'s events list (and a mark on the timeline), at one step.',
     init: null, watch: e[2],
     live: [{ key: 'count', label: 'in this run', value: int(c.n) }, { key: 'last', label: 'latest at or before the step on screen', value: c.last ? `step ${c.last.step}` : MISSING }],
-    liveNote: '' };
+    liveNote: c.last?.text ? `Latest: ${c.last.text}` : '', shapeLabel: 'Where it shows' };
 }
 
 function insightCard(kind, ctx) {
@@ -336,8 +337,8 @@ function insightCard(kind, ctx) {
     shape: 'Each insight of this kind carries its own explanation with this run\'s numbers, its evidence, likely causes and what to try (open the insight card).',
     init: null, watch: t[2],
     live: [{ key: 'count', label: 'of this kind in this run', value: int(c.n) },
-      { key: 'last', label: 'latest at or before the step on screen', value: c.last ? `step ${c.last.step}: ${c.last.title ?? ''}`.trim() : MISSING }],
-    liveNote: '' };
+      { key: 'last', label: 'latest at or before the step on screen', value: c.last ? `step ${c.last.step}` : MISSING }],
+    liveNote: c.last?.title ? `Latest: ${c.last.title}` : '', shapeLabel: 'Where it shows' };
 }
 
 /** Every card id the module knows. */

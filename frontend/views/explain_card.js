@@ -7,7 +7,7 @@
 // Any element with `data-card="<card id>"` is an anchor (delegated on the document, so views only
 // mark their buttons): a click (or Enter/Space on a button) opens the card pinned, a hover of
 // HOVER_MS opens it until the pointer leaves both the anchor and the card, `?` opens the card of
-// the focused anchor, or of the tensor under the Parameters tooltip. Escape or × closes it and
+// the tensor under the Parameters tooltip, else of the focused anchor. Escape or × closes it and
 // gives focus back to the anchor; a click elsewhere closes a pinned card. The card is placed
 // beside the thing it explains (`data-card-for`: a selector of the anchor's ancestor, e.g. the
 // chart's card), right, left, below or above, the first side where it fits the window; failing
@@ -88,7 +88,7 @@ export function createCardLayer(store, { root = document.body } = {}) {
     head.append(el('h3', { id: 'xcard-title', 'data-testid': 'explain-card-title' }, card.title), close);
     const facts = el('dl', { class: 'xcard-facts' });
     const fact = (label, text, testid) => { if (text) facts.append(el('dt', {}, label), el('dd', { 'data-testid': testid }, text)); };
-    fact(card.group === 'param' ? 'Shape in this model' : 'What it measures', card.shape, 'explain-card-shape');
+    fact(card.shapeLabel ?? (card.group === 'param' ? 'Shape in this model' : 'What it measures'), card.shape, 'explain-card-shape');
     fact(card.group === 'param' ? 'Initialised' : 'At the start', card.init, 'explain-card-init');
     fact('What to watch', card.watch, 'explain-card-watch');
     fact('How to read this chart', st.anchor?.dataset.cardHelp, 'explain-card-help');
@@ -190,16 +190,17 @@ export function createCardLayer(store, { root = document.body } = {}) {
     if (ev.key !== '?' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
     if (t instanceof Element && t.matches('input, textarea, select, [contenteditable="true"]')) return;
-    const focused = anchorOf(t);
-    if (focused) { ev.preventDefault(); open(focused.dataset.card, focused); return; }
-    // The tensor under the Parameters tooltip.
+    // The tensor under the Parameters tooltip (what the pointer is on), else the focused anchor.
     const tip = document.querySelector('[data-testid="tooltip"]:not([hidden])');
     if (tip?.dataset.name) {
       ev.preventDefault();
       tip.dataset.card = `param:${tip.dataset.name}`;
       tip.dataset.cardLayer = tip.dataset.layer ?? '';
       open(tip.dataset.card, tip);
+      return;
     }
+    const focused = anchorOf(t);
+    if (focused) { ev.preventDefault(); open(focused.dataset.card, focused); }
   };
   document.addEventListener('click', onClick);
   document.addEventListener('pointerover', onOver);

@@ -4,9 +4,11 @@
 // its × button, "Not now", Escape while focus is inside it, or by starting a tour; once dismissed
 // it does not come back (localStorage `nanogpt.firstVisit`).
 //
-// createFirstVisit({tours, query, storage, before, onStart}) -> {element | null, shown, dismiss()}
-//   tours: [{id, title, summary}] (frontend/tours/index.js TOURS, passed in by app.js) or null/[]:
-//     then the panel says the tours are unavailable. Choosing one dispatches
+// createFirstVisit({tours, query, storage, before, onStart}) -> {element | null, shown, dismiss(), ready}
+//   tours: [{id, title, summary}] (frontend/tours/index.js TOURS, passed in by app.js), or a
+//     function returning a promise of them (called only when the panel shows, so a page that does
+//     not show it never loads the tours), or null/[]: then the panel says the tours are unavailable.
+//     `ready` resolves once the list is in place. Choosing one dispatches
 //     `nanogpt:start-tour` ({detail: {id}}) on window (the tours listen for it) and calls onStart(id).
 //   query: URLSearchParams; ?firstvisit=0 never shows it (tests), ?firstvisit=1 always does.
 //   before: the element the panel goes before (default <main>).
@@ -26,7 +28,7 @@ function remember(storage) {
 export function createFirstVisit({ tours = null, query = new URLSearchParams(location.search), storage = globalThis.localStorage,
   before = document.querySelector('main'), onStart } = {}) {
   const flag = query.get('firstvisit');
-  if (flag === '0' || (flag !== '1' && seen(storage))) return { element: null, shown: false, dismiss() {} };
+  if (flag === '0' || (flag !== '1' && seen(storage))) return { element: null, shown: false, dismiss() {}, ready: Promise.resolve() };
 
   const panel = el('section', { class: 'first-visit', 'data-testid': 'first-visit', role: 'region', 'aria-labelledby': 'fv-title' });
   const close = el('button', { type: 'button', class: 'fv-close', 'data-testid': 'first-visit-close', 'aria-label': 'Close the welcome' }, '×');
@@ -43,7 +45,14 @@ export function createFirstVisit({ tours = null, query = new URLSearchParams(loc
 
   const side = el('div', { class: 'fv-tours' });
   side.append(el('h3', {}, 'Guided tours'));
-  const list = Array.isArray(tours) ? tours.filter((t) => t && t.id) : [];
+  const later = el('button', { type: 'button', class: 'fv-later', 'data-testid': 'first-visit-later' }, 'Not now');
+  const slot = el('div', { class: 'fv-tour-slot' });
+  const loading = el('p', { class: 'muted' }, 'loading the tours…');
+  slot.append(loading);
+  side.append(slot, later);
+  function showTours(given) {
+  const list = Array.isArray(given) ? given.filter((t) => t && t.id) : [];
+  slot.replaceChildren();
   if (list.length) {
     const ol = el('ul', { class: 'fv-tour-list', 'data-testid': 'first-visit-tours' });
     for (const t of list) {
@@ -58,13 +67,14 @@ export function createFirstVisit({ tours = null, query = new URLSearchParams(loc
       if (t.summary) li.append(el('span', { class: 'fv-tour-summary muted' }, t.summary));
       ol.append(li);
     }
-    side.append(ol);
+    slot.append(ol);
   } else {
-    side.append(el('p', { class: 'muted', 'data-testid': 'first-visit-no-tours' }, 'The guided tours are unavailable in this build of the page.'));
+    slot.append(el('p', { class: 'muted', 'data-testid': 'first-visit-no-tours' }, 'The guided tours are unavailable in this build of the page.'));
   }
-  const later = el('button', { type: 'button', class: 'fv-later', 'data-testid': 'first-visit-later' }, 'Not now');
-  side.append(later);
+  }
   panel.append(intro, side, close);
+  const ready = Promise.resolve(typeof tours === 'function' ? Promise.resolve().then(tours).catch(() => null) : tours)
+    .then((t) => { showTours(t); });
 
   let gone = false;
   function dismiss() {
@@ -80,5 +90,5 @@ export function createFirstVisit({ tours = null, query = new URLSearchParams(loc
   later.addEventListener('click', dismiss);
   panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.stopPropagation(); dismiss(); } });
   (before?.parentNode ?? document.body).insertBefore(panel, before ?? null);
-  return { element: panel, get shown() { return !gone; }, dismiss };
+  return { element: panel, get shown() { return !gone; }, dismiss, ready };
 }
