@@ -72,7 +72,7 @@ const PARAM_TEXT = {
   wte: { title: 'wte · token embedding', what: (s) => `One row of ${s ? int(s.C) : 'C'} numbers per token of the vocabulary: the model's first step turns each input token into its row. The same matrix is used again at the very end (weight tying): the logits are the final hidden state times wteᵀ, so a row is also how the model scores that token as the next one.`,
     watch: 'Rows of similar tokens move together as training goes on (the 3D point cloud, the embedding_clusters insight). Rare tokens get few gradient updates and drift slowly; the row-norm colouring shows it.' },
   wpe: { title: 'wpe · position embedding', what: (s) => `One row per position 0…${s ? s.maxT - 1 : 'maxT−1'} of the context, added to the token's row, so the model knows where a token stands. Nothing but training tells it that neighbouring positions are alike.`,
-    watch: 'Neighbouring positions grow similar rows during training; a low stable rank (few directions in use) is common here.' },
+    watch: 'Neighbouring positions usually grow similar rows as training goes on; the stable rank shows how few directions the rows use (2.7 at the end of the CPU demo run).' },
   ln1w: { title: 'ln1w · LayerNorm gain before attention', what: () => 'Each block first normalises its input (zero mean, unit variance across the channels), then multiplies channel by channel by this gain. It sets how loudly each channel speaks to the attention that follows.',
     watch: 'Gains far from 1 mean the block rescales channels strongly; a gain near 0 switches a channel off for that sub-layer.' },
   ln1b: { title: 'ln1b · LayerNorm bias before attention', what: () => 'Added channel by channel after the gain of the first LayerNorm of each block: a learned offset of the normalised input to attention.',
@@ -171,6 +171,7 @@ function chartCard(id, ctx) {
   const { row, upto } = rowAt(ctx.metrics, ctx.step);
   const at = row ? `at step ${row.step}` : '';
   const noRow = 'No metrics on screen yet.';
+  const first = (key) => (Array.isArray(ctx.metrics) ? ctx.metrics.find((r) => Number.isFinite(r[key])) : null) ?? null;
   switch (id) {
     case 'chart-loss': {
       const val = lastWith(upto, 'val_loss');
@@ -178,7 +179,8 @@ function chartCard(id, ctx) {
       return { title: 'Loss chart',
         what: 'The cross-entropy of the next-token prediction, in nats: the training loss at every step (a line) and the validation loss on held-out text at each evaluation (dots). Lower is better; exp(loss) is how many tokens the model is still choosing between, on average.',
         shape: s ? `A model that knows nothing guesses each of the V = ${s.V} tokens equally and scores ln ${s.V} = ${num(Math.log(s.V))}; the dotted lines, when shown, are what unigram, bigram and trigram tables of this data score.` : 'The uniform-guess level ln V needs the model shape, which has not arrived yet.',
-        init: s ? `At initialisation every logit is close to 0, so the first loss sits near ln ${s.V} = ${num(Math.log(s.V))}.` : 'At initialisation the loss sits near ln V.',
+        init: `At initialisation every logit is close to 0, so the first loss sits near ln V${s ? ` = ${num(Math.log(s.V))}` : ''}.` +
+          (first('train_loss') ? ` This run's first: ${num(first('train_loss').train_loss)} at step ${first('train_loss').step}.` : ''),
         watch: 'A fast drop first (the cheap statistics of the text), then a slower, roughly power-law descent. Validation rising while training falls is overfitting; a sudden jump is a loss spike. Hover the symbols above the plot for the insights.',
         live: row ? [
           { key: 'train_loss', label: train ? `train loss at step ${train.step}` : 'train loss', value: train ? num(train.train_loss) : MISSING },
@@ -190,7 +192,8 @@ function chartCard(id, ctx) {
       const peak = Math.max(...upto.map((r) => r.lr).filter(Number.isFinite));
       return { title: 'Learning-rate chart',
         what: 'The step size the optimizer (AdamW) used at each step: nanoGPT\'s schedule, a linear warm-up to the peak, then a cosine decay down to the run\'s min_lr.',
-        shape: 'One value per step, shared by every parameter.', init: 'Warm-up starts close to 0, because Adam\'s estimate of the gradient\'s size rests on very few batches at first.',
+        shape: 'One value per step, shared by every parameter.', init: 'Warm-up starts close to 0, because Adam\'s estimate of the gradient\'s size rests on very few batches at first.' +
+          (first('lr') ? ` This run starts at ${formatExponent(first('lr').lr)} (step ${first('lr').step}).` : ''),
         watch: 'The loss usually falls faster again late in the decay (annealing): smaller steps let the weights settle.',
         live: row ? [{ key: 'lr', label: `lr ${at}`, value: Number.isFinite(row.lr) ? formatExponent(row.lr) : MISSING },
           { key: 'peak', label: 'highest so far', value: Number.isFinite(peak) ? formatExponent(peak) : MISSING }] : [],
@@ -201,7 +204,8 @@ function chartCard(id, ctx) {
       return { title: 'Gradient-norm chart',
         what: 'The length (L2 norm) of the whole gradient, all parameters together, before clipping. Updates above the clip threshold are scaled down to it.',
         shape: s ? `One number per step, over all ${formatCompact(PARAM_NAMES.reduce((a, n) => a + (tensorShape(n, s)?.total ?? 0), 0))} parameters.` : 'One number per step, over all parameters.',
-        init: 'Large during the first steps, when the randomly initialised model is far from any minimum.',
+        init: 'Usually larger in the first steps, while the randomly initialised model is far from any minimum.' +
+          (first('grad_norm') ? ` This run: ${num(first('grad_norm').grad_norm)} at step ${first('grad_norm').step}, median ${num(med)} up to the step on screen.` : ''),
         watch: 'Sudden spikes often come a few steps before loss spikes (grad_spike, instability); a norm above the clip threshold on most steps is common and reported as clipping_active.',
         live: row ? [{ key: 'grad_norm', label: `grad norm ${at}`, value: num(row.grad_norm) },
           { key: 'median', label: 'median so far', value: num(med) }] : [], liveNote: row ? '' : noRow };
@@ -209,7 +213,7 @@ function chartCard(id, ctx) {
     case 'chart-throughput':
       return { title: 'Throughput chart',
         what: 'How many tokens the trainer processes per second, and, when the trainer reports it, the model FLOPs utilisation (MFU): the share of the device\'s peak arithmetic the training used.',
-        shape: 'One value per step.', init: 'The first steps are slow (memory allocation, warm caches).',
+        shape: 'One value per step.', init: first('tokens_per_s') ? `This run's first step: ${int(first('tokens_per_s').tokens_per_s)} tokens/s.` : null,
         watch: 'Dips when the machine is shared, during evaluations or checkpoints. It says nothing about how well the model learns.',
         live: row ? [{ key: 'tokens_per_s', label: `tokens/s ${at}`, value: int(row.tokens_per_s) },
           { key: 'mfu', label: 'MFU', value: Number.isFinite(row.mfu) ? formatPercent(row.mfu) : 'not reported' }] : [],

@@ -35,7 +35,7 @@ export function createFirstVisit({ tours = null, query = new URLSearchParams(loc
   const intro = el('div', { class: 'fv-intro' });
   intro.append(el('h2', { id: 'fv-title' }, 'Welcome: this page shows a GPT-2 model as it trains'));
   const ul = el('ul', { class: 'fv-points' });
-  const point = (strong, text) => { const li = el('li'); li.append(el('strong', {}, strong), ` ${text}`); ul.append(li); };
+  const point = (strong, text) => { const li = el('li'); li.append(el('strong', { class: strong === '?' ? 'card-q fv-q' : '' }, strong), ` ${text}`); ul.append(li); };
   point('Training', 'the loss, learning rate, gradient norm and speed of the run, with the phases and events the insights engine found on the loss chart and in the Insights list.');
   point('Parameters', 'the model\'s weight matrices (a sampled grid of each), LayerNorm gains and embeddings, from the parameter frames; hover one for its numbers, click it for its statistics over time.');
   point('Attention', 'where each head looks on a fixed probe text, at each evaluation.');
