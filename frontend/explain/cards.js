@@ -9,7 +9,7 @@
 // (net/protocol.js EVENT_KINDS), `insight:<kind>` (INSIGHT_KINDS).
 //
 // cardFor(id, ctx) -> {id, group, title, what, shape, init, watch, live: [{key, label, value}],
-//   liveNote, shapeLabel?} or null for an unknown id. ctx (every part optional): {model: {L, NH, C, V, maxT},
+//   liveNote, shapeLabel?, formula? (parameters: where the tensor enters the forward pass)} or null for an unknown id. ctx (every part optional): {model: {L, NH, C, V, maxT},
 //   frame (a decoded Frame: its stats rows), layer (which layer of a per-layer tensor), step (the
 //   step on screen), metrics (the run's metrics rows), events (its event messages), insights
 //   (normalised insights, state/insights.js insightList), head ({layer, head, prevToken, induction,
@@ -98,6 +98,23 @@ const PARAM_TEXT = {
     watch: 'It scales every logit of every token: large gains make the predictions sharper.' },
   lnfb: { title: 'lnfb · final LayerNorm bias', what: () => 'An offset added after the final gain, before the logits.', watch: 'Starts at 0.' },
 };
+
+const LN_FORMULA = 'y = γ ⊙ (x − mean(x)) / √(var(x) + ε) + β, over the channels of one token (γ: the gain, β: the bias)';
+const FORMULA = {
+  wte: 'x₀ = wte[token] + wpe[position]; at the end, logits = h_L · wteᵀ',
+  wpe: 'x₀ = wte[token] + wpe[position]',
+  ln1w: LN_FORMULA, ln1b: LN_FORMULA, ln2w: LN_FORMULA, ln2b: LN_FORMULA, lnfw: LN_FORMULA, lnfb: LN_FORMULA,
+  qkvw: '[q k v] = LN₁(x) · qkvwᵀ + qkvb; per head, attention = softmax(q·kᵀ / √d + causal mask) · v, d = C / NH',
+  qkvb: '[q k v] = LN₁(x) · qkvwᵀ + qkvb',
+  attprojw: 'x ← x + concat(heads) · attprojwᵀ + attprojb',
+  attprojb: 'x ← x + concat(heads) · attprojwᵀ + attprojb',
+  fcw: 'u = GELU(LN₂(x) · fcwᵀ + fcb)',
+  fcb: 'u = GELU(LN₂(x) · fcwᵀ + fcb)',
+  fcprojw: 'x ← x + u · fcprojwᵀ + fcprojb',
+  fcprojb: 'x ← x + u · fcprojwᵀ + fcprojb',
+};
+/** Whether AdamW's weight decay applies (trainer/optimizer.cpp: matrices only). */
+const DECAYED = new Set(['wte', 'wpe', 'qkvw', 'attprojw', 'fcw', 'fcprojw']);
 
 function paramShapeText(name, model) {
   const s = shapeOf(model);
@@ -365,7 +382,8 @@ export function cardFor(id, ctx = {}) {
     const model = ctx.model ?? ctx.frame?.model;
     const s = shapeOf(model);
     const p = PARAM_TEXT[key];
-    card = { title: p.title, what: p.what(s), shape: paramShapeText(key, model), init: paramInitText(key, model), watch: p.watch,
+    card = { title: p.title, what: p.what(s), formula: FORMULA[key], shape: paramShapeText(key, model),
+      init: `${paramInitText(key, model)} ${DECAYED.has(key) ? 'AdamW\'s weight decay applies to it.' : 'No weight decay (the trainer decays matrices only).'}`, watch: p.watch,
       ...paramLive(key, { ...ctx, model }) };
   } else if (group === 'chart' && CHART_IDS.includes(key)) card = chartCard(key, ctx);
   else if (group === 'score') card = scoreCard(key, ctx);

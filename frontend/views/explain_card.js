@@ -88,6 +88,7 @@ export function createCardLayer(store, { root = document.body } = {}) {
     head.append(el('h3', { id: 'xcard-title', 'data-testid': 'explain-card-title' }, card.title), close);
     const facts = el('dl', { class: 'xcard-facts' });
     const fact = (label, text, testid) => { if (text) facts.append(el('dt', {}, label), el('dd', { 'data-testid': testid }, text)); };
+    fact('Formula', card.formula, 'explain-card-formula');
     fact(card.shapeLabel ?? (card.group === 'param' ? 'Shape in this model' : 'What it measures'), card.shape, 'explain-card-shape');
     fact(card.group === 'param' ? 'Initialised' : 'At the start', card.init, 'explain-card-init');
     fact('What to watch', card.watch, 'explain-card-watch');

@@ -98,6 +98,13 @@ test('initialisation follows trainer/gpt2.cpp: N(0, 0.02), residual projections 
   assert.equal(initOf('qkvb', MODEL).kind, 'zeros');
   const card = cardFor('param:attprojw', { model: MODEL });
   assert.ok(card.init.includes('√8') && card.init.includes('0.007071'), card.init);
+  // Weight decay: matrices only (trainer/optimizer.cpp), as the cards say.
+  assert.match(read('trainer/optimizer.cpp'), /info\.is_matrix \? s_\.weight_decay : 0\.0f/);
+  const matrices = demo.tensors.filter((t) => t[4] > 1).map((t) => t[0]);
+  for (const n of PARAM_NAMES) {
+    const says = cardFor(`param:${n}`, { model: MODEL }).init;
+    assert.ok(matrices.includes(n) ? says.includes('weight decay applies') : says.includes('No weight decay'), `${n}: ${says}`);
+  }
 });
 
 test('live numbers: a parameter card reads the frame\'s stats row of the layer asked for', () => {
