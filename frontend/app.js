@@ -9,6 +9,7 @@
 // ?tab=params|attention (open on that tab). If this module graph cannot load (three.js or uPlot
 // missing), load_check.js says what to run instead. Insights (views/insight_actions.js): a mark
 // picked on the loss chart or the timeline moves playback to its step and opens its explanation.
+// ?firstvisit=0 hides the first visit's welcome (tests), ?firstvisit=1 shows it again.
 import { createStore, defaultState } from './state/store.js';
 import { createFrameSource } from './state/frame_source.js';
 import { createSessions } from './state/sessions.js';
@@ -26,6 +27,9 @@ import { createInsightActions } from './views/insight_actions.js';
 import { createInsightsPanel } from './views/insights_panel.js';
 import { createInsightPopover } from './views/insight_popover.js';
 import { createAttentionHost } from './views/attention/host.js';
+import { createCardLayer } from './views/explain_card.js';
+import { createCompareView } from './views/compare_view.js';
+import { createFirstVisit } from './views/first_visit.js';
 
 const query = new URLSearchParams(location.search);
 const token = takeTokenFromUrl(); // and out of the address bar: the hub's cookie covers a reload
@@ -66,6 +70,12 @@ playbackBar = createPlaybackBar(store, { show: (step) => frames.show(step), onPi
 const attention = createAttentionHost(document.getElementById('attention-host'), store, probes);
 createExport(store, { paramsHost: () => paramsHost, trainingView: () => trainingView });
 renderStatus(store);
+// The teaching layer: "?" explanation cards, the compare view, the first visit's welcome. The
+// tours (frontend/tours/) load on their own; the welcome lists them when they are there.
+const explain = createCardLayer(store);
+createCompareView(document.getElementById('panel-training'), store,
+  { getFrameIndex: (id) => rest.getFrameIndex(id), getFrame: (id, step) => rest.getFrame(id, step) });
+createFirstVisit({ tours: () => import('./tours/index.js').then((m) => m.TOURS), query });
 
 // The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
 const paramsReady = createParamsHost(document.getElementById('params-host'), store,
@@ -95,5 +105,6 @@ window.__nanogpt = {
   timelineMarks: () => playbackBar.marksOnScreen(),
   attention: () => attention.view()?.debug ?? null,
   attentionReady: attention.ready,
+  explain, // the explanation cards: open(id, anchor), close(), current()
 };
 if (['params', 'attention'].includes(query.get('tab'))) tabs.select(query.get('tab'));

@@ -9,6 +9,7 @@
 import uPlot from 'uplot';
 import { COLORS, FONT } from './theme.js';
 import { formatNumber, formatPercent, formatTick, MISSING } from '../display/format.js';
+import { cardButton } from './explain_card.js';
 
 const MIN_H = 120;
 const logRange = (u, min, max) => (min > 0 && max > 0 ? [min / 1.04, max * 1.04] : [1, 10]);
@@ -25,16 +26,11 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
   card.className = 'card chart-card';
   const head = document.createElement('h2');
   head.textContent = title;
-  if (help) {
-    const info = document.createElement('span');
-    info.className = 'help';
-    info.textContent = '?';
-    info.title = help;
-    info.tabIndex = 0;
-    info.setAttribute('role', 'note');
-    info.setAttribute('aria-label', help);
-    head.append(' ', info);
-  }
+  // The "?" opens the chart's explanation card (views/explain_card.js, explain/cards.js), beside
+  // the chart; the panel's own help text becomes the card's "how to read this chart".
+  const info = cardButton(`chart:${testid}`, { label: `What does the ${title} chart show?`, for: '.chart-card' });
+  if (help) info.dataset.cardHelp = help;
+  head.append(' ', info);
   if (controls.length) {
     const tools = document.createElement('span');
     tools.className = 'chart-tools';

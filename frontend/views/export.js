@@ -1,12 +1,15 @@
 // views/export.js: the two download buttons (R4.6, groundwork for R5.6).
 // - `export-png`: a PNG of the current view (the Parameters view's snapshot(), or the four training
-//   charts) with a caption band: run id, step of the frame on screen, what the picture shows.
+//   charts) with a caption band: run id, step of the frame on screen, what the picture shows, and
+//   the insights active at that step (severity and title: explain/annotations.js).
 // - `export-data`: the frame on screen as JSON with decoded tensors (plain number arrays).
 // Both download through an <a download> element.
 //
 // createExport(store, {paramsHost(), trainingView()}) -> {pngCanvas(), frameJSON()}
 import { MISSING } from '../display/format.js';
 import { COLORS } from './theme.js';
+import { annotationText } from '../explain/annotations.js';
+import { holdSteps, insightList } from '../state/insights.js';
 
 function download(blob, filename) {
   const url = URL.createObjectURL(blob);
@@ -155,6 +158,10 @@ export function createExport(store, { paramsHost, trainingView }) {
         'gradient norm (before clipping), throughput. The dashed vertical line marks the parameter frame on screen.';
     }
     if (!picture) return null;
+    // The insights active at the step on screen (R5.5): their severity and title join the caption.
+    const notes = annotationText(insightList(s.insights?.[s.session]), step ?? s.metrics?.[s.session]?.at(-1)?.step,
+      { hold: holdSteps(s.runInfo?.[s.session]) });
+    if (notes) caption = `${caption} ${notes}`;
     const title = `nanogpt · run ${run} · ${step != null ? `frame step ${step}` : 'no parameter frame'}` +
       ` · ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`;
     return withCaption(picture, [title, caption]);

@@ -8,6 +8,8 @@
 //   (data-testid insight, data-id, data-kind, data-severity, data-family)
 // severityTag(severity) -> <span> (the glyph is CSS: .sev-tag[data-shape])
 import { el } from './dom.js';
+import { cardButton } from './explain_card.js';
+import { INSIGHT_KINDS } from '../net/protocol.js';
 import { SEVERITY_STYLE } from './theme.js';
 import { evidenceRows, kindLabel, parseSubject, stepRange, subjectText } from '../state/insights.js';
 
@@ -35,7 +37,10 @@ export function insightCard(ins, { onJump, onReveal } = {}) {
   d.append(sum);
   const body = el('div', { class: 'ins-body' });
   const about = [kindLabel(ins.kind), subjectText(ins.subject)].filter(Boolean).join(' · ');
-  body.append(el('p', { class: 'ins-about muted' }, about));
+  // "?": the card of the kind in general (explain/cards.js); the explanation below is this one's.
+  const aboutEl = el('p', { class: 'ins-about muted' }, about);
+  if (Object.values(INSIGHT_KINDS).includes(ins.kind)) aboutEl.append(' ', cardButton(`insight:${ins.kind}`, { label: `What is a ${ins.kind} insight?`, for: '.ins' }));
+  body.append(aboutEl);
   if (ins.explanation) body.append(el('p', { class: 'ins-explanation', 'data-testid': 'insight-explanation' }, ins.explanation));
   const rows = evidenceRows(ins);
   if (rows.length) {

@@ -15,6 +15,7 @@ import { insightList, insightMarks, phaseBands } from '../state/insights.js';
 import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
 import { COLORS } from './theme.js';
 import { el } from './dom.js';
+import { cardButton } from './explain_card.js';
 import { EVENT_KINDS } from '../net/protocol.js';
 import { formatCompact, formatExponent, formatInteger, formatDecimals, formatPercent, MISSING, shortId } from '../display/format.js';
 import { runState } from './status.js';
@@ -194,7 +195,9 @@ export function createTrainingView(root, store, { onPick } = {}) {
       const tag = document.createElement('span'); tag.className = 'ev-kind'; tag.textContent = e.kind;
       const step = document.createElement('span'); step.className = 'ev-step'; step.textContent = `step ${e.step}`;
       const text = document.createElement('span'); text.className = 'ev-text'; text.textContent = e.text;
-      li.append(tag, step, text);
+      li.append(tag);
+      if (Object.values(EVENT_KINDS).includes(e.kind)) li.append(cardButton(`event:${e.kind}`, { label: `What is a ${e.kind} event?`, for: '.ev' }));
+      li.append(step, text);
       return li;
     }));
     if (!shown.length) {

@@ -14,6 +14,7 @@
 // Test hooks (debug): cells() -> [{layer, head, x, y}] client coords of the grid's maps; map()
 // -> the large map's client rect {x, y, size, T}; tokens() -> the text's token elements.
 import { el } from '../dom.js';
+import { cardButton } from '../explain_card.js';
 import { cellAt, describeHead, gridLayout, headBadges, headScore, probeFor, queryRow, tokenLabel, topKeys, GAMMA } from '../../state/attention.js';
 import { insightList } from '../../state/insights.js';
 import { probeScores } from '../../net/probe.js';
@@ -158,7 +159,19 @@ export function createAttentionView(container, store, probes) {
       }
     }
     const head = el('tr');
-    for (const t of ['head (layer.head)', 'previous token', 'induction', 'entropy', 'insights']) head.append(el('th', { scope: 'col' }, t));
+    // "?" on each score's label: its explanation card (explain/cards.js), with the selected head's value.
+    const selScore = (sel && headScore(scores, sel.layer, sel.head)) ?? {};
+    for (const [t, id, key] of [['head (layer.head)'], ['previous token', 'prev_token', 'prevToken'], ['induction', 'induction', 'induction'],
+      ['entropy', 'entropy', 'entropy'], ['insights']]) {
+      const th = el('th', { scope: 'col' }, t);
+      if (id) {
+        const q = cardButton(`score:${id}`, { label: `What is the ${t} score?`, for: '.at-table' });
+        if (sel) q.dataset.cardHead = `${sel.layer}.${sel.head}`;
+        if (Number.isFinite(selScore[key])) q.dataset.cardValue = String(selScore[key]);
+        th.append(' ', q);
+      }
+      head.append(th);
+    }
     table.replaceChildren(el('thead'), el('tbody'));
     table.tHead.append(head);
     table.tBodies[0].append(...rows);

@@ -16,6 +16,7 @@ import { sequential } from '../../display/colormap.js';
 import { el } from '../dom.js';
 import { DIGITS, tensorTitle } from '../../state/describe.js';
 import { formatNumber } from '../../display/format.js';
+import { cardButton } from '../explain_card.js';
 
 const SHOWN_STATS = [['mean', 'mean'], ['std', 'std'], ['min', 'min'], ['max', 'max'], ['rms', 'rms'],
   ['grad_rms', 'grad rms'], ['update_ratio', 'update / weight (rms)']];
@@ -156,13 +157,23 @@ export function createStatsPanel(host, store) {
   const tensorSeries = createStatSeries({ capacity: 256 });
   const panel = el('section', { class: 'pv-stats', 'data-testid': 'stats-panel', 'aria-label': 'statistics of the selected tensor' });
   const title = el('h3', { class: 'pv-stats-title' });
+  const titleText = el('span');
+  // "?" buttons (views/explain_card.js): the shown tensor's card, each sparkline's, the histogram's.
+  const tensorQ = cardButton('param:wte', { label: 'What is this tensor?', for: '.pv-stats' });
+  tensorQ.dataset.testid = 'card-q-stats-tensor';
+  tensorQ.setAttribute('data-testid', 'card-q-stats-tensor');
+  title.append(titleText, ' ', tensorQ);
   const hint = el('p', { class: 'pv-hint' });
   const table = el('dl', { class: 'pv-stats-table' });
   const sparks = [...SPARKS, ...SPECTRAL].map(([stat, label]) => ({ stat, label, spectral: SPECTRAL.some(([k]) => k === stat),
-    canvas: el('canvas', { class: 'pv-spark', role: 'img', 'aria-label': `${label} over time`, 'data-testid': `spark-${stat}` }) }));
-  const histTitle = el('h4', {}, 'distribution over time');
+    canvas: el('canvas', { class: 'pv-spark', role: 'img', 'aria-label': `${label} over time`, 'data-testid': `spark-${stat}` }),
+    q: cardButton(`chart:spark-${stat}`, { label: `What is the ${label} chart?`, for: '.pv-spark-row' }) }));
+  for (const s of sparks) { s.row = el('div', { class: 'pv-spark-row' }); s.row.append(s.canvas, s.q); }
+  const histQ = cardButton('chart:hist-chart', { label: 'What is the distribution chart?', for: '.pv-stats' });
+  const histTitle = el('h4', {}, 'distribution over time ');
+  histTitle.append(histQ);
   const hist = el('canvas', { class: 'pv-hist', 'data-testid': 'hist-chart', role: 'img', 'aria-label': 'histogram of the selected tensor over time, newest in front' });
-  panel.append(title, hint, table, ...sparks.map((s) => s.canvas), histTitle, hist);
+  panel.append(title, hint, table, ...sparks.map((s) => s.row), histTitle, hist);
   host.append(panel);
 
   let shown = null; // the frame on screen
@@ -181,15 +192,19 @@ export function createStatsPanel(host, store) {
     const step = shown?.step ?? null;
     panel.dataset.step = step == null ? '' : String(step);
     // With no tensor, the charts go too: a stale picture of a tensor no longer named misleads.
-    for (const c of [...sparks.map((sp) => sp.canvas), histTitle, hist]) c.hidden = !t;
+    for (const c of [...sparks.map((sp) => sp.row), histTitle, hist, tensorQ]) c.hidden = !t;
     if (!t) {
-      title.textContent = 'tensor statistics';
+      titleText.textContent = 'tensor statistics';
       hint.textContent = tensorSeries.keys().length ? 'no tensor passes the filters' : 'waiting for a frame…';
       panel.dataset.name = ''; panel.dataset.layer = '';
       table.replaceChildren();
       return;
     }
-    title.textContent = `${t.name}${t.layer >= 0 ? ` · layer ${t.layer}` : ''}`;
+    titleText.textContent = `${t.name}${t.layer >= 0 ? ` · layer ${t.layer}` : ''}`;
+    tensorQ.dataset.card = `param:${t.name}`;
+    tensorQ.dataset.cardLayer = String(t.layer);
+    tensorQ.setAttribute('aria-label', `What is ${t.name}?`);
+    for (const q of [...sparks.map((sp) => sp.q), histQ]) { q.dataset.cardTensor = t.name; q.dataset.cardLayer = String(t.layer); }
     panel.dataset.name = t.name;
     panel.dataset.layer = String(t.layer);
     hint.textContent = t.chosen ? tensorTitle(t.name) : `${tensorTitle(t.name)} (click a matrix or a point cloud to choose another)`;
@@ -207,8 +222,8 @@ export function createStatsPanel(host, store) {
       table.append(el('dt', {}, 'at step'), el('dd', { 'data-testid': 'stats-step' }, String(entry.step)));
     }
     for (const s of sparks) {
-      s.canvas.hidden = s.spectral && !spectral(s.stat);
-      if (s.canvas.hidden) continue;
+      s.row.hidden = s.spectral && !spectral(s.stat);
+      if (s.row.hidden) continue;
       const { steps, values } = tensorSeries.statSeries(t.name, t.layer, s.stat);
       drawSpark(s.canvas, steps, values, s.label, step);
     }

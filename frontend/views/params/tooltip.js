@@ -23,7 +23,7 @@ export function createTooltip(overlay) {
       box.replaceChildren(el('div', { class: 'pv-tooltip-title' }, info.title));
       const table = el('dl');
       for (const [k, v] of info.lines) table.append(el('dt', {}, k), el('dd', {}, v));
-      box.append(table);
+      box.append(table, el('p', { class: 'pv-tooltip-hint' }, `press ? for what ${info.name} is`));
       box.hidden = false;
       // Keep the box inside the stage: flip to the left/top near the edges.
       const w = overlay.clientWidth; const h = overlay.clientHeight;

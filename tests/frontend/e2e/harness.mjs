@@ -209,7 +209,8 @@ export function webglKind(page) {
  * Opens the dashboard in a new page (1280x800) and collects its console errors and uncaught
  * exceptions in page.errors (a Content-Security-Policy violation is one: Chromium reports it as a
  * console error). Waits until window.__nanogpt exists. The hub's token (from its printed address)
- * goes into the address, as a person opens it; `query` ('?failview=1') adds parameters.
+ * goes into the address, as a person opens it; `query` ('?failview=1') adds parameters;
+ * `firstvisit=0` is added unless the query sets it (the welcome panel would shift the layout).
  */
 export async function openDashboard(browser, url, { query = '' } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -218,6 +219,8 @@ export async function openDashboard(browser, url, { query = '' } = {}) {
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()}`); });
   const address = new URL(url);
   for (const [k, v] of new URLSearchParams(query)) address.searchParams.set(k, v);
+  // The first visit's welcome stays away unless a test asks for it (?firstvisit=1, cards.test.mjs).
+  if (!address.searchParams.has('firstvisit')) address.searchParams.set('firstvisit', '0');
   if (tokens.has(url)) address.searchParams.set('token', tokens.get(url));
   await page.goto(address.href, { waitUntil: 'load' });
   await page.waitForFunction(() => window.__nanogpt && window.__nanogpt.store, null,

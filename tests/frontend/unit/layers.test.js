@@ -16,9 +16,10 @@ const ALLOWED = {
   state: ['state', 'display', 'net'],
   geometry: ['geometry'],
   scene: ['scene', 'display', 'state', 'geometry', 'three'],
-  views: ['views', 'display', 'net', 'state', 'uplot'],
-  'views/params': ['views', 'display', 'net', 'state', 'geometry', 'scene', 'three'],
-  app: ['net', 'state', 'views'],
+  explain: ['explain', 'display', 'net', 'state'],
+  views: ['views', 'display', 'net', 'state', 'explain', 'uplot'],
+  'views/params': ['views', 'display', 'net', 'state', 'explain', 'geometry', 'scene', 'three'],
+  app: ['net', 'state', 'views', 'tours'],
 };
 
 function modules(dir) {
