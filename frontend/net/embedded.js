@@ -1,7 +1,8 @@
 // net/embedded.js: the data source of a saved report (`nanogpt report`, docs/frontend.md "Saved
 // reports"): the run's data sits in the page as <script type="application/json" id="nanogpt-report">,
 // and this module answers the same calls as net/api.js's REST client from it, so the rest of the
-// page cannot tell. No network: frames and probes are base64 NGVF bytes decoded in place.
+// page cannot tell. No network: frames and probes are NGVF bytes, gzip then base64 (`encoding`),
+// decoded in place with DecompressionStream.
 //
 // readEmbeddedReport(doc = document) -> the report object, or null when the page carries none.
 // createEmbeddedApi(report) -> {listSessions, getRun, getMetrics, getEvents, getFrameIndex,
@@ -23,6 +24,12 @@ export function readEmbeddedReport(doc = globalThis.document) {
   return report;
 }
 
+/** gzip bytes -> ArrayBuffer, by the platform's DecompressionStream (no network: a Blob's stream). */
+export async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(stream).arrayBuffer();
+}
+
 /** base64 -> ArrayBuffer (atob: a browser and node >= 16 both have it). */
 export function base64ToBuffer(b64) {
   const bin = atob(b64);
@@ -37,12 +44,14 @@ export function createEmbeddedApi(report) {
     if (session !== id) throw new ApiError(`${path}: this saved report holds run ${id} only`, 404, path);
   };
   const clone = (v) => (v == null ? v : JSON.parse(JSON.stringify(v))); // callers may grow what they get
-  const binary = (table, session, step, what, decode) => {
+  const gzipped = report.encoding === 'gzip+base64'; // else plain base64
+  const binary = async (table, session, step, what, decode) => {
     const path = `/api/sessions/${session}/${what}/${step}`;
     check(session, path);
     const b64 = table?.[String(step)];
     if (b64 == null) throw new ApiError(`${path}: step ${step} is not in this saved report`, 404, path);
-    return decode(base64ToBuffer(b64));
+    const raw = base64ToBuffer(b64);
+    return decode(gzipped ? await gunzip(raw) : raw);
   };
   return {
     async listSessions() { return [clone(report.session_info ?? { session: id, live: false })]; },

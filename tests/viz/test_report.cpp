@@ -233,8 +233,13 @@ TEST(ReportPage, IsOneFileWithTheModulesStylesAndRunData) {
     EXPECT_NE(html.find("<script type=\"application/json\" id=\"nanogpt-report\">"), std::string::npos);
     EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
     EXPECT_NE(html.find("window.checked = '<\\/script>'"), std::string::npos) << "a classic script, inlined safely";
-    // The frame's bytes (every byte value) are embedded as base64.
-    EXPECT_NE(html.find(base64(hubtest::FakeHistory::frame_bytes())), std::string::npos);
+    // The frame's bytes (every byte value) are embedded gzipped, as base64.
+    const std::string gz = gzip(hubtest::FakeHistory::frame_bytes());
+    ASSERT_GE(gz.size(), 18u);
+    EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+    EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+    EXPECT_NE(html.find(base64(gz)), std::string::npos);
+    EXPECT_NE(html.find("\"encoding\":\"gzip+base64\""), std::string::npos);
     EXPECT_NE(html.find("\"session_info\":{\"session\":\"s1\",\"steps\":6,\"live\":false}"), std::string::npos)
         << "a saved report is never live";
     EXPECT_EQ(sum.frames_included, 1u);

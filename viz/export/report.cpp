@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <zlib.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -129,8 +131,25 @@ std::vector<std::size_t> decimate_rows(const std::vector<std::vector<double>>& d
     return {keep.begin(), keep.end()};
 }
 
+std::string gzip(std::string_view bytes) {
+    z_stream z{};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw Error("gzip: zlib would not start");
+    std::string out(deflateBound(&z, bytes.size()) + 32, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    z.avail_in = static_cast<uInt>(bytes.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&z, Z_FINISH);
+    const std::size_t n = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) throw Error("gzip: zlib failed to compress a frame");
+    out.resize(n);
+    return out;
+}
+
 std::vector<int> select_frames(const std::vector<FrameEntry>& index_in, const std::vector<int>& anchors, int spaced,
-                               std::size_t budget, std::size_t* used_out) {
+                               std::size_t budget, std::size_t* used_out,
+                               const std::function<std::size_t(const FrameEntry&)>& cost_of) {
     std::vector<FrameEntry> index = index_in;
     std::sort(index.begin(), index.end(), [](const FrameEntry& a, const FrameEntry& b) { return a.step < b.step; });
     const std::size_t n = index.size();
@@ -138,7 +157,7 @@ std::vector<int> select_frames(const std::vector<FrameEntry>& index_in, const st
     std::size_t used = 0;
     auto take = [&](std::size_t i) {
         if (chosen.count(i)) return;
-        const std::size_t cost = b64_size(index[i].bytes);
+        const std::size_t cost = cost_of ? cost_of(index[i]) : b64_size(index[i].bytes);
         if (used + cost > budget) return;
         used += cost;
         chosen.insert(i);
@@ -209,6 +228,7 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
     key(w, "format"); str(w, "nanogpt-report");
     key(w, "version"); w.Int(1);
     key(w, "session"); str(w, session);
+    key(w, "encoding"); str(w, "gzip+base64");  // of frame_data and probe_data
     key(w, "session_info");
     {
         const rapidjson::Document sessions = parse(history.sessions_json(), "session list");
@@ -275,6 +295,7 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
     }
     // Frames within the budget.
     std::vector<int> frame_steps;
+    std::map<int, std::string> packed;  // step -> base64(gzip(frame))
     std::size_t used = 0;
     {
         const rapidjson::Document d = parse(*frame_index, "frame index");
@@ -282,7 +303,17 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
         for (const auto& f : d["frames"].GetArray())
             index.push_back({f["step"].GetInt(), f["bytes"].GetUint64(), f.HasMember("annotated") && f["annotated"].IsTrue()});
         summary.frames_total = index.size();
-        frame_steps = select_frames(index, anchors, options.spaced_frames, options.budget_bytes, &used);
+        // Each candidate is read and compressed once, in the selection's order of priority.
+        const auto packed_of = [&](const FrameEntry& f) -> std::size_t {
+            if (!packed.count(f.step)) {
+                const std::optional<std::string> bytes = history.frame(session, f.step);
+                if (!bytes) throw Error("frame " + std::to_string(f.step) + " of '" + session + "' could not be read");
+                packed[f.step] = base64(gzip(*bytes));
+                note("frames", packed.size(), std::min<std::size_t>(index.size(), options.spaced_frames + anchors.size()));
+            }
+            return packed[f.step].size();
+        };
+        frame_steps = select_frames(index, anchors, options.spaced_frames, options.budget_bytes, &used, packed_of);
         summary.frames_included = frame_steps.size();
         key(w, "frames");
         w.StartArray();
@@ -297,14 +328,11 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
         w.EndArray();
         key(w, "frame_data");
         w.StartObject();
-        std::size_t done = 0;
         for (const int step : frame_steps) {
-            const std::optional<std::string> bytes = history.frame(session, step);
-            if (!bytes) throw Error("frame " + std::to_string(step) + " of '" + session + "' could not be read");
             key(w, std::to_string(step));
-            str(w, base64(*bytes));
-            note("frames", ++done, frame_steps.size());
+            str(w, packed.at(step));
         }
+        note("frames", frame_steps.size(), frame_steps.size());
         w.EndObject();
     }
     // Probes (the Attention tab's records), evenly spaced, in what the budget leaves.
@@ -321,7 +349,7 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
                 std::size_t avg = 0;
                 if (n > 0) {
                     const std::optional<std::string> first = history.probe(session, list[0]["step"].GetInt());
-                    avg = first ? b64_size(first->size()) : 0;
+                    avg = first ? base64(gzip(*first)).size() : 0;
                 }
                 const std::size_t left = options.budget_bytes > used ? options.budget_bytes - used : 0;
                 std::size_t m = avg ? std::min(n, left / avg) : 0;
@@ -338,10 +366,10 @@ std::string build_report(const hub::HistorySource& history, const std::string& s
             std::optional<std::string> bytes = history.probe(session, step);
             note("probes", ++done, chosen.size());
             if (!bytes) continue;
-            const std::size_t cost = b64_size(bytes->size());
-            if (used + cost > options.budget_bytes) continue;
-            used += cost;
-            data.emplace_back(step, base64(*bytes));
+            std::string b64 = base64(gzip(*bytes));
+            if (used + b64.size() > options.budget_bytes) continue;
+            used += b64.size();
+            data.emplace_back(step, std::move(b64));
         }
         summary.probes_included = data.size();
         key(w, "probes");

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "viz/hub/history_source.h"
@@ -17,7 +18,7 @@ namespace nanogpt::viz::exporting {
 
 struct ReportOptions {
     int spaced_frames = 50;                        // evenly spaced frames, besides annotated and insight anchors
-    std::size_t budget_bytes = 12u * 1024 * 1024;  // frames + probes, as embedded (base64)
+    std::size_t budget_bytes = 12u * 1024 * 1024;  // frames + probes, as embedded (gzip, then base64)
     std::size_t max_metric_points = 2000;          // rows kept per run (extremes kept, as the charts do)
 };
 
@@ -37,9 +38,14 @@ std::vector<std::size_t> decimate_rows(const std::vector<std::vector<double>>& d
 // Frame selection: annotated steps, the frames nearest to each insight/event anchor step, the
 // first and last, and `spaced` evenly spaced ones, in that priority, while their embedded size
 // (4/3 of `bytes`) fits in `budget`. Returns the chosen steps, ascending.
+// `cost(i)`: what frame i takes embedded (default: the base64 of its `bytes`).
 struct FrameEntry { int step; std::size_t bytes; bool annotated; };
 std::vector<int> select_frames(const std::vector<FrameEntry>& index, const std::vector<int>& anchors,
-                               int spaced, std::size_t budget, std::size_t* used = nullptr);
+                               int spaced, std::size_t budget, std::size_t* used = nullptr,
+                               const std::function<std::size_t(const FrameEntry&)>& cost = {});
+
+// gzip (RFC 1952) of `bytes`, as the page's DecompressionStream('gzip') reads it.
+std::string gzip(std::string_view bytes);
 
 using Progress = std::function<void(const std::string& stage, std::size_t done, std::size_t total)>;
 
