@@ -61,10 +61,12 @@ export * from './star.js';
 export * as ns from './ns.js';
 export const h = 1;
 const lazy = () => import('./lazy.js');
+const plain = () => import(`./plain.js`);
 const meta = import.meta.url;
 )JS";
     EXPECT_EQ(specs(js), (std::vector<std::string>{"./a.js", "../d.js", "three", "./side.js", "three/addons/x.js",
-                                                   "./g.js", "./star.js", "./ns.js", "./lazy.js (dynamic)"}));
+                                                   "./g.js", "./star.js", "./ns.js", "./lazy.js (dynamic)",
+                                                   "./plain.js (dynamic)"}));
 }
 
 TEST(ReportImports, SkipsCommentsStringsTemplatesAndRegexps) {
@@ -87,6 +89,12 @@ TEST(ReportImports, ADynamicImportOfAnExpressionIsAnError) {
         FAIL() << "expected an error";
     } catch (const nanogpt::Error& e) {
         EXPECT_NE(std::string(e.what()).find("/x.js:1"), std::string::npos) << e.what();
+    }
+    try {
+        find_imports("\n const m = await import(`./tours/${name}.js`);", "/x.js");
+        FAIL() << "expected an error";
+    } catch (const nanogpt::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("/x.js:2"), std::string::npos) << e.what();
     }
 }
 

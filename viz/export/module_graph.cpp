@@ -123,8 +123,18 @@ private:
             if (i_ < s_.size() && s_[i_] == '(') {
                 ++i_;
                 skip_ws_and_comments();
-                if (!at_string()) fail("import() of something other than a string literal");
-                record(true);
+                if (i_ < s_.size() && s_[i_] == '`') {  // a template literal without ${...} is a string too
+                    const std::size_t b = i_ + 1, e = s_.find('`', b);
+                    const std::string_view body = e == std::string_view::npos ? std::string_view{} : s_.substr(b, e - b);
+                    if (e == std::string_view::npos || body.find("${") != std::string_view::npos || body.find('\\') != std::string_view::npos)
+                        fail("import() of a computed name: its module cannot be known ahead of time");
+                    refs_.push_back({b, e, std::string(body), true});
+                    i_ = e + 1;
+                    prev_ = 'v';
+                } else {
+                    if (!at_string()) fail("import() of something other than a string literal");
+                    record(true);
+                }
                 skip_ws_and_comments();
                 if (i_ >= s_.size() || (s_[i_] != ')' && s_[i_] != ','))
                     fail("import() of something other than a string literal");

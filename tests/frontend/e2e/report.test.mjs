@@ -95,7 +95,6 @@ describe('nanogpt report: one HTML file that works offline', { skip: skip ?? fal
     // Play: the frames after it follow one another.
     await h.byTestId(page, 'play').click();
     await page.waitForFunction((s) => (window.__nanogpt.store.get().frame?.step ?? s) > s, back, { timeout: h.WAIT_MS });
-    await h.byTestId(page, 'play').click();
     assert.equal(await h.byTestId(page, 'live').textContent(), 'newest', 'nothing in a saved report is called live');
     await h.saveShot(page, 'report-params-playback');
     await h.showTab(page, 'attention');
