@@ -85,5 +85,5 @@ export function reportBanner(report) {
   const frames = `${sel.frames_included ?? (report.frames ?? []).length} of ${sel.frames_total ?? '?'} parameter frames`;
   const probes = sel.probes_total ? `, ${sel.probes_included} of ${sel.probes_total} attention probes` : '';
   return `Run ${report.session}: ${steps}; ${frames}${probes} included. ` +
-    'Nothing here is live: playback moves over the included frames only.';
+    'Not live: playback moves over these frames only.';
 }

@@ -70,5 +70,5 @@ test('reads the report block of a page, and only a report', () => {
 
 test('the banner names the run, its steps and the frames included out of the total', () => {
   assert.equal(reportBanner(report()),
-    'Run r1: 60 steps; 1 of 31 parameter frames included. Nothing here is live: playback moves over the included frames only.');
+    'Run r1: 60 steps; 1 of 31 parameter frames included. Not live: playback moves over these frames only.');
 });
