@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     nanogpt::viz::add_serve_command(app);
     nanogpt::viz::add_export_command(app);
     nanogpt::viz::add_insights_command(app);
+    nanogpt::viz::add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -10,6 +10,9 @@
 // missing), load_check.js says what to run instead. Insights (views/insight_actions.js): a mark
 // picked on the loss chart or the timeline moves playback to its step and opens its explanation.
 // ?firstvisit=0 hides the first visit's welcome (tests), ?firstvisit=1 shows it again.
+// A saved report (`nanogpt report`: the page carries its run as #nanogpt-report) takes its data
+// from net/embedded.js instead of REST and never opens a socket; views/share.js is the header's
+// share button (the same file, from the hub).
 import { createStore, defaultState } from './state/store.js';
 import { createFrameSource } from './state/frame_source.js';
 import { createSessions } from './state/sessions.js';
@@ -30,12 +33,15 @@ import { createAttentionHost } from './views/attention/host.js';
 import { createCardLayer } from './views/explain_card.js';
 import { createCompareView } from './views/compare_view.js';
 import { createFirstVisit } from './views/first_visit.js';
+import { readEmbeddedReport, createEmbeddedApi, createEndedConnection, reportBanner } from './net/embedded.js';
+import { createShareButton } from './views/share.js';
 
 const query = new URLSearchParams(location.search);
-const token = takeTokenFromUrl(); // and out of the address bar: the hub's cookie covers a reload
+const report = readEmbeddedReport(); // null unless this page is a saved report
+const token = report ? null : takeTokenFromUrl(); // and out of the address bar: the hub's cookie covers a reload
 
 const store = createStore(defaultState());
-const rest = createApi({ token });
+const rest = report ? createEmbeddedApi(report) : createApi({ token });
 const frames = createFrameSource(store, { fetchFrame: (session, step) => rest.getFrame(session, step) });
 
 function urlWith(params) {
@@ -45,9 +51,9 @@ function urlWith(params) {
 }
 const probes = createProbes({ store, rest });
 const sessions = createSessions({ store, rest, frames, wanted: query.get('session'),
-  onShown: (session) => history.replaceState(null, '', urlWith({ session })) });
+  onShown: (session) => { if (!report) history.replaceState(null, '', urlWith({ session })); } });
 
-const connection = createConnection({
+const connection = report ? createEndedConnection() : createConnection({
   token,
   onMessage: (msg) => { try { sessions.onText(msg); probes.onText(msg); } catch (err) { console.error('message:', err); } },
   onFrame: (frame) => { try { sessions.onFrame(frame); } catch (err) { console.error('frame:', err); } },
@@ -69,6 +75,14 @@ createSessionPicker(store, { onPick: sessions.select, onCompare: sessions.compar
 playbackBar = createPlaybackBar(store, { show: (step) => frames.show(step), onPick: insight.pick });
 const attention = createAttentionHost(document.getElementById('attention-host'), store, probes);
 createExport(store, { paramsHost: () => paramsHost, trainingView: () => trainingView });
+createShareButton(store, { token, saved: !!report });
+if (report) {
+  const banner = document.getElementById('report-banner');
+  banner.textContent = reportBanner(report);
+  banner.hidden = false;
+  store.set({ report: report.selection ?? {}, connection: 'closed' });
+  sessions.refreshSessions().then(() => sessions.select(report.session));
+}
 renderStatus(store);
 // The teaching layer: "?" explanation cards, the compare view, the first visit's welcome. The
 // tours (frontend/tours/) load on their own; the welcome lists them when they are there.

@@ -10,6 +10,7 @@ DEB_PACKAGES=(
   libpcre2-dev                       # GPT-2 pre-tokenizer (Unicode classes)
   libcli11-dev rapidjson-dev         # command line + config files, JSON
   libboost-dev libzip-dev            # HTTP/WebSocket hub, .npz export
+  zlib1g-dev                         # gzip of a saved report's frames (nanogpt report)
   libgtest-dev                       # tests
   libopenmpi-dev openmpi-bin         # data-parallel training across processes (mpirun)
   python3-torch python3-numpy        # numerical reference (run with /usr/bin/python3)

@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
 #include "common/error.h"
 #include "viz/export/export.h"
+#include "viz/export/output.h"
+#include "viz/export/report.h"
 #include "viz/hub/hub.h"
 #include "viz/insights/offline.h"
 #include "viz/protocol.h"
@@ -28,6 +31,11 @@ struct ServeArgs {
 constexpr int kPortRetries = 10;
 struct ExportArgs {
     std::string run, format, out, runs = "runs";
+};
+struct ReportArgs {
+    std::string run, out, runs = "runs";
+    int frames = 50;
+    double budget_mb = 12;
 };
 struct InsightsArgs {
     std::string path, runs = "runs";
@@ -109,6 +117,57 @@ void add_export_command(CLI::App& app) {
             dir = a->runs + "/" + a->run;
         exporting::export_run(dir, a->format, a->out);
         std::printf("wrote %s\n", a->out.c_str());
+    });
+}
+
+void add_report_command(CLI::App& app) {
+    auto a = std::make_shared<ReportArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "report", "write one self-contained HTML file of a run (the dashboard with its data) that opens offline");
+    cmd->add_option("run", a->run, "run directory (runs/<session>) or session id")->required();
+    cmd->add_option("--out", a->out, "output .html file (an existing one is replaced, and said so)")->required();
+    cmd->add_option("--runs", a->runs, "runs directory for a session id")->capture_default_str();
+    cmd->add_option("--frames", a->frames, "evenly spaced frames to include, besides annotated ones and insight anchors")
+        ->capture_default_str()->check(CLI::Range(0, 100000));
+    cmd->add_option("--budget-mb", a->budget_mb, "most MB of frames and probes to embed (as base64)")
+        ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
+    cmd->callback([a]() {
+        namespace fs = std::filesystem;
+        fs::path dir = a->run;
+        if (!fs::is_directory(dir) && fs::is_directory(fs::path(a->runs) / a->run)) dir = fs::path(a->runs) / a->run;
+        if (!fs::is_directory(dir))
+            throw Error("no run '" + a->run + "': neither a directory nor a session under '" + a->runs + "'",
+                        "pass runs/<session> or a session id with --runs DIR");
+        if (!fs::exists(dir / "run.json"))
+            throw Error("'" + dir.string() + "' is not a recorded run (it has no run.json)",
+                        "pass a directory training wrote under runs/");
+        dir = fs::absolute(dir).lexically_normal();
+        if (!dir.has_filename()) dir = dir.parent_path();
+        const std::string session = dir.filename().string();
+        store::RunStoreReader reader(dir.parent_path().string(), "");
+        exporting::ReportOptions opt;
+        opt.spaced_frames = a->frames;
+        opt.budget_bytes = static_cast<std::size_t>(a->budget_mb * 1024 * 1024);
+        const hub::DashboardFiles files = hub::source_tree_dashboard_files();
+        exporting::ReportSummary sum;
+        const bool tty = isatty(fileno(stderr));
+        std::string last;
+        const std::string html = exporting::build_report(
+            reader, session, files, opt, &sum, [&](const std::string& stage, std::size_t done, std::size_t total) {
+                const std::string line = "report: " + stage + " " + std::to_string(done) + "/" + std::to_string(total);
+                if (tty) std::fprintf(stderr, "\r%s   ", line.c_str());
+                else if (done == total && line != last) std::fprintf(stderr, "%s\n", line.c_str());
+                last = line;
+            });
+        if (tty) std::fprintf(stderr, "\n");
+        const bool existed = fs::exists(a->out);
+        exporting::AtomicOutputFile out(a->out);
+        out.write(html);
+        out.commit();
+        std::printf("wrote %s%s: %.1f MB; frames %zu of %zu, probes %zu of %zu, metrics rows %zu of %zu, %zu modules\n",
+                    a->out.c_str(), existed ? " (replaced the existing file)" : "", sum.html_bytes / 1048576.0,
+                    sum.frames_included, sum.frames_total, sum.probes_included, sum.probes_total,
+                    sum.metric_rows_included, sum.metric_rows_total, sum.modules);
     });
 }
 

@@ -9,5 +9,6 @@ namespace nanogpt::viz {
 void add_serve_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_insights_command(CLI::App& app);
+void add_report_command(CLI::App& app);  // nanogpt report (viz/export/report.h)
 
 }  // namespace nanogpt::viz

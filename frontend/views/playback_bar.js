@@ -180,7 +180,7 @@ export function createPlaybackBar(store, { show, onPick }) {
     speed.value = String(playback.speed ?? 4);
     const isLive = playback.mode === 'live';
     live.setAttribute('aria-pressed', String(isLive));
-    live.textContent = isLive ? (store.get().live ? '● live' : 'newest') : 'live';
+    live.textContent = isLive ? (store.get().live ? '● live' : 'newest') : (store.get().report ? 'newest' : 'live');
     live.setAttribute('aria-label', store.get().live ? 'Follow the live frames' : 'Go to the newest stored frame');
     for (const b of [play, back, fwd, timeline]) b.disabled = all.length === 0;
     live.disabled = all.length === 0 && !store.get().live;

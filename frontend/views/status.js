@@ -17,7 +17,10 @@ export function renderStatus(store) {
     const info = s.sessions?.find((x) => x.session === s.session);
     let state;
     let words;
-    if (s.connection !== 'open' && s.connection !== 'connecting' && s.hello) {
+    if (s.report) { // a saved report (net/embedded.js): no hub at all
+      state = 'recorded';
+      words = `saved report · run ${s.session ?? MISSING} · ${step != null ? `last step ${step}` : 'no metrics'}`;
+    } else if (s.connection !== 'open' && s.connection !== 'connecting' && s.hello) {
       state = 'offline';
       words = `hub disconnected, reconnecting… (showing ${s.session ?? 'nothing'})`;
     } else if (!s.hello) {
@@ -37,7 +40,7 @@ export function renderStatus(store) {
     el.dataset.state = state;
     if (words !== lastText) { text.textContent = words; lastText = words; }
   }
-  const offs = ['hello', 'session', 'live', 'metrics', 'sessions', 'connection', 'loadError'].map((k) => store.on(k, render));
+  const offs = ['hello', 'session', 'live', 'metrics', 'sessions', 'connection', 'loadError', 'report'].map((k) => store.on(k, render));
   render();
   return () => offs.forEach((off) => off());
 }

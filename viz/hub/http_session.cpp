@@ -10,6 +10,7 @@
 #include "viz/hub/json.h"
 #include "viz/hub/request.h"
 #include "viz/hub/rest.h"
+#include "viz/export/report.h"
 #include "viz/hub/ws_session.h"
 
 namespace nanogpt::viz::hub {
@@ -108,7 +109,13 @@ HubReply HttpSession::answer(const Request& req, const RequestTarget& target) {
         const HistorySource* history = state_->history();
         if (!history) return json_error(503, "no run history is available");
         try {
-            return serve_api(*history, path);
+            const HubOptions& o = state_->options();
+            // The share button (GET /api/sessions/<id>/report): what `nanogpt report` writes.
+            const ReportMaker report = [history, &o](const std::string& id) -> std::optional<std::string> {
+                if (!history->frame_index_json(id)) return std::nullopt;
+                return exporting::build_report(*history, id, DashboardFiles{o.static_dir, o.static_mounts});
+            };
+            return serve_api(*history, path, report);
         } catch (const std::exception& e) {
             state_->report_exception("GET " + path, e.what());
             return json_error(500, "reading the run history failed");

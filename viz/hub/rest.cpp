@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "viz/hub/json.h"
 #include "viz/hub/request.h"
 #include "viz/session_id.h"
@@ -52,7 +53,7 @@ HubReply from_optional(std::optional<std::string> doc, const std::string& sessio
 
 }  // namespace
 
-HubReply serve_api(const HistorySource& history, std::string_view path) {
+HubReply serve_api(const HistorySource& history, std::string_view path, const ReportMaker& make_report) {
     const std::vector<std::string_view> seg = split_segments(path);
     // seg[0] is "api".
     if (seg.size() < 2 || seg[1] != "sessions") return json_error(404, "no such API route");
@@ -66,6 +67,21 @@ HubReply serve_api(const HistorySource& history, std::string_view path) {
         if (seg[3] == "events") return from_optional(history.events_json(id), id);
         if (seg[3] == "frames") return from_optional(history.frame_index_json(id), id);
         if (seg[3] == "probes") return from_optional(history.probe_index_json(id), id);
+        if (seg[3] == "report" && make_report) {
+            std::optional<std::string> html;
+            try {
+                html = make_report(id);
+            } catch (const Error& e) {  // a page file or module missing: say which
+                return json_error(500, std::string("building the report failed: ") + e.what());
+            }
+            if (!html) return json_error(404, "unknown session " + id);
+            HubReply reply;
+            reply.content_type = "text/html; charset=utf-8";
+            reply.body = std::move(*html);
+            reply.no_store = true;
+            reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"nanogpt-report-" + id + ".html\"");
+            return reply;
+        }
     }
     if (seg.size() == 5 && (seg[3] == "frames" || seg[3] == "probes")) {
         const bool probe = seg[3] == "probes";

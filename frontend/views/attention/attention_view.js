@@ -30,6 +30,8 @@ const pct = (p) => `${Math.round(p * 100)} %`;
 
 // The view brings its own stylesheet (it loads only when its tab is first shown).
 function ensureStyles() {
+  // A saved report inlines it (<style data-nanogpt-asset>), and its modules have no URL to resolve against.
+  if (document.querySelector('style[data-nanogpt-asset$="/views/attention/attention.css"]')) return;
   const href = new URL('./attention.css', import.meta.url).href;
   if ([...document.querySelectorAll('link[rel=stylesheet]')].some((l) => l.href === href)) return;
   document.head.append(el('link', { rel: 'stylesheet', href }));

@@ -32,7 +32,8 @@ let skeletonCount = 0;
 // The views bring their own stylesheet, so a page needs no <link> for them.
 function ensureStyles() {
   const have = [...document.querySelectorAll('link[rel=stylesheet]')].some((l) => l.href.endsWith('/views/params/params.css'));
-  if (have) return;
+  // A saved report inlines it (<style data-nanogpt-asset>), and its modules have no URL to resolve against.
+  if (have || document.querySelector('style[data-nanogpt-asset$="/views/params/params.css"]')) return;
   const link = el('link', { rel: 'stylesheet', href: new URL('./params.css', import.meta.url).href, 'data-pv-styles': '' });
   document.head.append(link);
 }
