@@ -26,6 +26,9 @@ import { createInsightActions } from './views/insight_actions.js';
 import { createInsightsPanel } from './views/insights_panel.js';
 import { createInsightPopover } from './views/insight_popover.js';
 import { createAttentionHost } from './views/attention/host.js';
+import { createTourPanel } from './views/tour_panel.js';
+import { TOUR_LIST } from './tours/index.js';
+import { insightList } from './state/insights.js';
 
 const query = new URLSearchParams(location.search);
 const token = takeTokenFromUrl(); // and out of the address bar: the hub's cookie covers a reload
@@ -66,6 +69,9 @@ playbackBar = createPlaybackBar(store, { show: (step) => frames.show(step), onPi
 const attention = createAttentionHost(document.getElementById('attention-host'), store, probes);
 createExport(store, { paramsHost: () => paramsHost, trainingView: () => trainingView });
 renderStatus(store);
+// Guided tours (views/tour_panel.js): the Tours menu, `nanogpt:start-tour` events, ?tour=ID&step=N.
+const tours = createTourPanel(store, { tours: TOUR_LIST, insightList, seek: (step) => playbackBar.seek(step),
+  goLive: () => playbackBar.goLive(), selectTab: (name) => tabs.select(name), compare: sessions.compare });
 
 // The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
 const paramsReady = createParamsHost(document.getElementById('params-host'), store,
@@ -95,5 +101,6 @@ window.__nanogpt = {
   timelineMarks: () => playbackBar.marksOnScreen(),
   attention: () => attention.view()?.debug ?? null,
   attentionReady: attention.ready,
+  tours, // the guided tours' runner: start(id, index), next(), back(), pause(), resume(), leave(), state()
 };
 if (['params', 'attention'].includes(query.get('tab'))) tabs.select(query.get('tab'));

@@ -26,6 +26,7 @@ export function defaultState() {
     quality: null, fps: 0, tab: 'training', viewError: null, drawn: null,
     loadError: null, frameError: null,
     focusInsight: null, probes: {}, probeRecord: null, probeError: null, attentionHead: null,
+    tourCamera: null, tourRegion: null, tour: null,
   };
 }
 

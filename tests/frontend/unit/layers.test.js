@@ -16,9 +16,10 @@ const ALLOWED = {
   state: ['state', 'display', 'net'],
   geometry: ['geometry'],
   scene: ['scene', 'display', 'state', 'geometry', 'three'],
-  views: ['views', 'display', 'net', 'state', 'uplot'],
+  tours: ['tours', 'display', 'net'],
+  views: ['views', 'display', 'net', 'state', 'tours', 'uplot'],
   'views/params': ['views', 'display', 'net', 'state', 'geometry', 'scene', 'three'],
-  app: ['net', 'state', 'views'],
+  app: ['net', 'state', 'views', 'tours'],
 };
 
 function modules(dir) {
