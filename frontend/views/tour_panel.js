@@ -3,8 +3,8 @@
 // step and applies it to the page: tab, playback step, camera (store key tourCamera), the
 // selected tensor, the embedding colouring, a chart region (store key tourRegion), the compare run.
 //
-// createTourPanh(store, {tours, insightList, seek(step), goLive(), selectTab(name), compare(id)})
-//   -> {start(id, index = 0), leave(), next(), back(), pause(), resume(), state()}
+// createTourPanel(store, {tours, insightList, seek(step), goLive(), selectTab(name), compare(id)})
+//   -> {start(id, index = 0), leave(), next(), back(), pause(), resume(), state(), resolved()}
 // Starts on: the "Tours" menu in the top bar, window event `nanogpt:start-tour` {detail: {id,
 // step?}}, or a deep link ?tour=ID&step=N (#tour=ID&step=N on file:, the offline report). Store
 // key `tour` = {id, index, paused} while one runs. Leaving restores the tab, selection,
@@ -14,9 +14,16 @@
 import * as E from '../tours/engine.js';
 import { el } from './dom.js';
 
+// el() with element children as well as text.
+const h = (tag, attrs = {}, ...kids) => {
+  const e = el(tag, attrs);
+  for (const k of kids) e.append(k);
+  return e;
+};
+
 const REAPPLY_MS = 250;
 
-export function createTourPanh(store, { tours, insightList, seek, goLive, selectTab, compare }) {
+export function createTourPanel(store, { tours, insightList, seek, goLive, selectTab, compare }) {
   const byId = (id) => tours.find((t) => t.id === id) ?? null;
   let tour = null;
   let nav = null;
@@ -258,5 +265,12 @@ export function createTourPanh(store, { tours, insightList, seek, goLive, select
   return {
     start, leave, next, back, pause, resume,
     state: () => (tour ? { id: tour.id, index: nav.index, paused: nav.paused, answers: { ...nav.answers } } : null),
+    // What the current step resolves to on the run on screen (tests): engine.resolveStep's result
+    // plus frameStep, the stored frame playback shows for it.
+    resolved() {
+      if (!tour) return null;
+      const r = E.resolveStep(tour, nav.index, run());
+      return { ...r, frameStep: E.frameAtOrBefore(run().frameSteps, r.step) };
+    },
   };
 }
