@@ -15,7 +15,9 @@
 // }
 // Anchor = {step: n} | {frac: 0..1} (of the run's steps) | {first: kind, subject?: regexp text,
 //   edge?: 'start'|'end'} (the first insight of that kind) | {best: 'val'} | {last: true}
-//   | {warmupEnd: true} (the lr's peak); `first` may list kinds (the earliest of them counts). An insight anchor that is missing resolves to its
+//   | {warmupEnd: true} (the lr's peak); `first` may list kinds (the earliest of them counts);
+//   frameAfter: true moves an insight anchor to the first stored frame after its step. An
+//   insight anchor that is missing resolves to its
 //   `else` anchor (default {frac: 0.5}) with found: false, and the step shows `fallback`.
 //
 // Run = {insights: [Insight] (state/insights.js normalised, by step), metrics: [rows],
@@ -105,7 +107,8 @@ export function resolveAnchor(anchor, run) {
   if (anchor.first) {
     const ins = firstInsight(run, anchor.first, anchor.subject);
     if (!ins) return fallback();
-    const s = anchor.edge === 'end' ? ins.stepEnd : ins.step;
+    let s = anchor.edge === 'end' ? ins.stepEnd : ins.step;
+    if (anchor.frameAfter) s = (run.frameSteps ?? []).find((f) => f > s) ?? s;
     return { step: clampStep(run, s), found: true, insight: ins };
   }
   return fallback();

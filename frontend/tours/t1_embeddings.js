@@ -35,7 +35,7 @@ export default {
       title: 'Groups appear',
       tab: 'params', at: { first: 'embedding_clusters', else: { frac: 0.6 } }, camera: 'embeddings',
       text: '{ins} (step {ins_step}). The groups were found in the full {C}-dimensional space, not in this 3-D shadow; ' +
-        'the Parameters tab rings their members. Characters that play the same role end up close together.',
+        '"Insights at step {frame_step}" on the right names them. Characters that play the same role end up close together.',
       fallback: 'This run has no embedding-clusters insight: its rows have not (yet) formed groups the engine accepts. ' +
         'Where to look in a longer run: capitals gather first, then punctuation with the newline, then vowels. Frame {frame_step}: wte RMS {rms:wte}.',
     },

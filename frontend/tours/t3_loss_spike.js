@@ -21,8 +21,8 @@ export default {
     },
     {
       title: 'Which weights moved',
-      tab: 'params', at: SPIKE, camera: 'home', select: { name: 'qkvw', layer: 0 },
-      text: 'The Parameters tab at the spike\'s frame ({frame_step}). The selected qkvw of layer 0 moved by {ratio:qkvw:0} of its size in one update (update/weight ratio); fcw of layer 0: {ratio:fcw:0}. ' +
+      tab: 'params', at: { ...SPIKE, frameAfter: true }, camera: 'home', select: { name: 'qkvw', layer: 0 },
+      text: 'The Parameters tab at the first stored frame after the spike (step {frame_step}). The selected qkvw of layer 0 moved by {ratio:qkvw:0} of its size in one update (update/weight ratio); fcw of layer 0: {ratio:fcw:0}. ' +
         'Step back and forward with the playback buttons to compare with the frame before.',
       fallback: 'No spike here, so these are ordinary update/weight ratios at frame {frame_step}: qkvw layer 0 {ratio:qkvw:0}, fcw layer 0 {ratio:fcw:0}. During a spike they jump.',
     },

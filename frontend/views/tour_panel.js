@@ -74,6 +74,11 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
   where, heading, textEl, note, predictEl,
   h('div', { class: 'tour-controls' }, backBtn, pauseBtn, nextBtn), keysEl);
   document.body.append(panel);
+  // Bottom left over the Parameters and Attention tabs' canvases; over the side column on the
+  // Training tab, so the charts a step points at stay in view.
+  const place = () => { panel.dataset.side = store.get().tab === 'training' ? 'right' : 'left'; };
+  store.on('tab', place);
+  place();
 
   backBtn.addEventListener('click', () => back());
   nextBtn.addEventListener('click', () => (E.isLast(nav, tour) ? leave() : next()));

@@ -169,8 +169,11 @@ describe('guided tours', { skip: skip ?? false }, () => {
     await h.byTestId(page, 'tour-leave').click();
     assert.doesNotMatch(await page.evaluate(() => location.search), /tour=/);
     // The offline report's form: #tour=ID&step=N.
-    const p2 = await h.openDashboard(browser, `${serve.url}#tour=phases&step=2`, { query: `?session=${spikeSession}` });
+    const p2 = await h.openDashboard(browser, serve.url, { query: `?session=${spikeSession}` });
     t.after(() => p2.close());
+    await p2.goto(`${p2.url().split('#')[0]}#tour=phases&step=2`); // the hub's cookie carries the token
+    await p2.reload();
+    await p2.waitForFunction(() => window.__nanogpt?.tours, null, { timeout: h.WAIT_MS });
     await waitStep(p2, 'phases', 2);
     assert.match(await p2.evaluate(() => location.hash), /tour=phases&step=2/);
   });

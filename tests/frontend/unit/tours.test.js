@@ -40,6 +40,7 @@ test('anchors resolve to steps of this run, with found=false and the stated fall
   const with_ = run({ insights: [spike] });
   assert.deepEqual(E.resolveAnchor({ first: 'loss_spike' }, with_).step, 150);
   assert.equal(E.resolveAnchor({ first: 'loss_spike', edge: 'end' }, with_).step, 180);
+  assert.equal(E.resolveAnchor({ first: 'loss_spike', frameAfter: true }, run({ insights: [{ ...spike, step: 151 }] })).step, 152, 'the frame after');
   assert.equal(E.resolveAnchor({ first: 'loss_spike' }, with_).insight.id, 7);
   const without = run();
   const r = E.resolveAnchor({ first: 'loss_spike', else: { frac: 0.25 } }, without);
