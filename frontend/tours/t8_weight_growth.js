@@ -35,10 +35,9 @@ export default {
     },
     {
       title: 'Equilibrium',
-      tab: 'params', at: { first: ['weight_growth', 'update_ratio_outlier'], else: { last: true } }, select: { name: 'wte', layer: -1 },
-      text: '{ins} (step {ins_step}). With AdamW the size settles where decay balances the updates: per-element RMS ≈ √(lr / 2·wd) = {eq_rms} at peak lr, reached after about 1/(lr·wd) = {eq_steps} steps; this run has {max_iters}.',
-      fallback: 'The engine flagged no unusual growth or update ratio in this run. With AdamW the size settles where decay balances the updates: per-element RMS ≈ √(lr / 2·wd) = {eq_rms} at peak lr, ' +
-        'reached after about 1/(lr·wd) = {eq_steps} steps; this run has {max_iters}, so its weights (wte RMS {rms:wte}) have not settled.',
+      tab: 'params', at: { last: true }, select: { name: 'wte', layer: -1 },
+      text: 'With AdamW the size settles where decay balances the updates: per-element RMS ≈ √(lr / 2·wd) = {eq_rms} at the peak lr {lr_peak}, ' +
+        'reached after about 1/(lr·wd) = {eq_steps} steps. This run has {max_iters} steps, so its weights have not settled: wte RMS is {rms:wte} at step {frame_step}.',
     },
   ],
 };

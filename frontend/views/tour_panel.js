@@ -94,8 +94,11 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
     if (r.select) patch.selected = { name: r.select.name, layer: r.select.layer ?? -1 };
     if (r.colorBy) patch.colorBy = r.colorBy;
     patch.tourRegion = r.region;
-    if (r.camera) patch.tourCamera = r.camera;
     store.set(patch);
+    // Every step on the Parameters tab sets the camera (the whole model unless it names a part),
+    // again even when it is the same as before: the student may have orbited away meanwhile.
+    const camera = r.camera ?? (r.tab === 'params' ? 'home' : null);
+    if (camera) { store.set({ tourCamera: null }); store.set({ tourCamera: camera }); }
     if (r.tab && s.tab !== r.tab) selectTab(r.tab);
   }
 

@@ -83,7 +83,7 @@ function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags, invalida
     } else if (target?.tensor && g.columns[target.tensor]) {
       const [x, y] = g.pos(target.tensor, target.layer ?? -1);
       const c = g.columns[target.tensor];
-      const w = Math.max(c.w, 1.5); const h = Math.max(c.h, 1.5);
+      const w = Math.max(1.4 * c.w, 2.5); const h = Math.max(1.6 * c.h, 2.5); // the slab with its neighbours
       box = { min: [x - w, y - h, -0.3], max: [x + w, y + h, 0.3] };
     }
     if (box) { sc.frameBox(box); sc.resetView(); sc.frameBox(g.box); } else { sc.frameBox(g.box); sc.resetView(); }
