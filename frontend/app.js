@@ -40,7 +40,7 @@ const frames = createFrameSource(store, { fetchFrame: (session, step) => rest.ge
 function urlWith(params) {
   const q = new URLSearchParams(location.search);
   for (const [k, v] of Object.entries(params)) if (v == null) q.delete(k); else q.set(k, v);
-  return `${location.pathname}?${q}`;
+  return `${location.pathname}?${q}${location.hash}`; // the hash keeps a tour deep link (#tour=…)
 }
 const probes = createProbes({ store, rest });
 const sessions = createSessions({ store, rest, frames, wanted: query.get('session'),

@@ -157,9 +157,9 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
   }
 
   function show({ focus = true, playback = true } = {}) {
+    if (!nav.paused && tour.needs === 'compare' && !store.get().compare) pickCompare();
     const r = E.resolveStep(tour, nav.index, run());
     if (!nav.paused) {
-      if (tour.needs === 'compare' && !store.get().compare) pickCompare();
       applyView(r);
       if (playback) applyPlayback(r);
     }

@@ -174,6 +174,8 @@ describe('guided tours', { skip: skip ?? false }, () => {
     await p2.goto(`${p2.url().split('#')[0]}#tour=phases&step=2`); // the hub's cookie carries the token
     await p2.reload();
     await p2.waitForFunction(() => window.__nanogpt?.tours, null, { timeout: h.WAIT_MS });
+    await p2.waitForFunction(() => document.querySelector('[data-testid="tour-panel"]')?.dataset.step, null, { timeout: 10_000 }).catch(() => {});
+    h.saveText('tours/hash-link.txt', JSON.stringify(await p2.evaluate(() => ({ href: location.href, tour: window.__nanogpt.tours.state() }))));
     await waitStep(p2, 'phases', 2);
     assert.match(await p2.evaluate(() => location.hash), /tour=phases&step=2/);
   });
