@@ -35,6 +35,9 @@ import { createCompareView } from './views/compare_view.js';
 import { createFirstVisit } from './views/first_visit.js';
 import { readEmbeddedReport, createEmbeddedApi, createEndedConnection, reportBanner } from './net/embedded.js';
 import { createShareButton } from './views/share.js';
+import { createTourPanel } from './views/tour_panel.js';
+import { TOUR_LIST } from './tours/index.js';
+import { insightList } from './state/insights.js';
 
 const query = new URLSearchParams(location.search);
 const report = readEmbeddedReport(); // null unless this page is a saved report
@@ -47,7 +50,7 @@ const frames = createFrameSource(store, { fetchFrame: (session, step) => rest.ge
 function urlWith(params) {
   const q = new URLSearchParams(location.search);
   for (const [k, v] of Object.entries(params)) if (v == null) q.delete(k); else q.set(k, v);
-  return `${location.pathname}?${q}`;
+  return `${location.pathname}?${q}${location.hash}`; // the hash keeps a tour deep link (#tour=…)
 }
 const probes = createProbes({ store, rest });
 const sessions = createSessions({ store, rest, frames, wanted: query.get('session'),
@@ -90,6 +93,9 @@ const explain = createCardLayer(store);
 createCompareView(document.getElementById('panel-training'), store,
   { getFrameIndex: (id) => rest.getFrameIndex(id), getFrame: (id, step) => rest.getFrame(id, step) });
 createFirstVisit({ tours: () => import('./tours/index.js').then((m) => m.TOURS), query });
+// Guided tours (views/tour_panel.js): the Tours menu, `nanogpt:start-tour` events, ?tour=ID&step=N.
+const tours = createTourPanel(store, { tours: TOUR_LIST, insightList, seek: (step) => playbackBar.seek(step),
+  goLive: () => playbackBar.goLive(), selectTab: (name) => tabs.select(name), compare: sessions.compare });
 
 // The Parameters view: built at load (R2.1), fed every frame change, resized with the window.
 const paramsReady = createParamsHost(document.getElementById('params-host'), store,
@@ -120,5 +126,6 @@ window.__nanogpt = {
   attention: () => attention.view()?.debug ?? null,
   attentionReady: attention.ready,
   explain, // the explanation cards: open(id, anchor), close(), current()
+  tours, // the guided tours' runner: start(id, index), next(), back(), pause(), resume(), leave(), state()
 };
 if (['params', 'attention'].includes(query.get('tab'))) tabs.select(query.get('tab'));

@@ -27,6 +27,7 @@ export function defaultState() {
     loadError: null, frameError: null,
     focusInsight: null, probes: {}, probeRecord: null, probeError: null, attentionHead: null,
     report: null, // a saved report's selection (net/embedded.js), null on a hub
+    tourCamera: null, tourRegion: null, tour: null,
   };
 }
 

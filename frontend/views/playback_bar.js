@@ -2,7 +2,7 @@
 // step back/forward, a slider over the stored frames, a jump-to-step box and "live" (follow the
 // newest frame). The timing and stepping rules are state/playback.js's; this file is the DOM.
 //
-// createPlaybackBar(store, {show(step), onPick(mark)}) -> {seek(step), marksOnScreen(), dispose()}
+// createPlaybackBar(store, {show(step), onPick(mark)}) -> {seek(step), goLive(), marksOnScreen(), dispose()}
 // Reads frameIndex, frame, playback, live, session, insights, focusInsight; writes playback
 // {mode, playing, speed, step}. show(step) puts a stored frame on screen (views/frame_source.js).
 // In live mode frames arrive from the WebSocket instead and `step` follows them. seek(step)
@@ -199,6 +199,7 @@ export function createPlaybackBar(store, { show, onPick }) {
   drawMarks();
   return {
     seek: (step) => apply(pb.seekTo(state(), timelineOf(), step)),
+    goLive: () => apply(pb.goLive(state(), timelineOf())), // what the "live" button does (tours)
     marksOnScreen() {
       const r = marks.getBoundingClientRect();
       const tl = timelineOf();

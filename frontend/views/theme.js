@@ -48,4 +48,6 @@ export const SEVERITY_STYLE = {
 export const GROUP_COLORS = ['#E69F00', '#009E73', '#F0E442', '#CC79A7', '#0072B2', '#D55E00'];
 export const LEVEL_LINE = 'rgba(216, 222, 230, 0.5)'; // n-gram reference levels: dotted, labelled
 
+// A guided tour's step range on a chart (views/tour_region.js): light, neutral, outlined.
+export const TOUR_REGION = { fill: 'rgba(255, 255, 255, 0.10)', stroke: 'rgba(255, 255, 255, 0.85)' };
 export const FONT = '12px system-ui, -apple-system, "Segoe UI", sans-serif';

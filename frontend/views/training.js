@@ -10,6 +10,7 @@
 // Metrics arrive every step; the charts redraw at most every REDRAW_MS (batched), from columns
 // that are updated incrementally (metric_columns.js).
 import { createChartPanel } from './chart_panel.js';
+import { tourRegionPlugin } from './tour_region.js';
 import { createInsightsLayer } from './chart_insights.js';
 import { insightList, insightMarks, phaseBands } from '../state/insights.js';
 import { createColumns, updateColumns, joinOnStep, decimate } from '../state/metric_columns.js';
@@ -55,7 +56,7 @@ export function createTrainingView(root, store, { onPick } = {}) {
   const layer = createInsightsLayer({ get: () => shownInsights, onPick: (m) => onPick?.(m) });
   const loss = createChartPanel(chartsEl, {
     testid: 'chart-loss', title: 'Loss', yLabel: 'cross-entropy', markerStep, controls: [smoothSel, axesSel],
-    plugins: [layer.plugin], padTop: layer.padTop,
+    plugins: [layer.plugin, tourRegionPlugin(store, 'loss')], padTop: layer.padTop,
     help: 'Training loss at every step (line) and validation loss at each evaluation (dots); a compared run is dashed. ' +
       'Coloured bands are the phases the insights engine found (the strip above the plot: the learning-rate schedule); ' +
       'dotted lines are what a unigram, bigram or trigram table of this data would score; ' +
@@ -64,11 +65,11 @@ export function createTrainingView(root, store, { onPick } = {}) {
       'The dashed vertical line marks the parameter frame on screen.',
   });
   const lr = createChartPanel(chartsEl, {
-    testid: 'chart-lr', title: 'Learning rate', yLabel: 'lr', markerStep,
+    testid: 'chart-lr', title: 'Learning rate', yLabel: 'lr', markerStep, plugins: [tourRegionPlugin(store, 'lr')],
     help: 'Learning rate used at each step (warm-up, then cosine decay).',
   });
   const gradnorm = createChartPanel(chartsEl, {
-    testid: 'chart-gradnorm', title: 'Gradient norm', yLabel: '‖g‖₂', markerStep,
+    testid: 'chart-gradnorm', title: 'Gradient norm', yLabel: '‖g‖₂', markerStep, plugins: [tourRegionPlugin(store, 'gradnorm')],
     help: 'Global L2 norm of the gradient before clipping. Spikes often precede loss spikes.',
   });
   const throughput = createChartPanel(chartsEl, {
@@ -220,6 +221,12 @@ export function createTrainingView(root, store, { onPick } = {}) {
   };
   const offs = ['metrics', 'session', 'compare', 'sessions', 'hello', 'runInfo', 'events', 'insights']
     .map((k) => store.on(k, schedule));
+  // A guided tour's chart region (views/tour_region.js): redraw the charts, bring its chart into view.
+  offs.push(store.on('tourRegion', (r) => {
+    for (const c of [loss, lr, gradnorm]) c.redraw();
+    const c = { loss, lr, gradnorm }[r?.chart];
+    c?.el.scrollIntoView?.({ block: 'nearest' });
+  }));
   offs.push(store.on('focusInsight', (f) => { shownInsights.focusId = f?.id ?? null; loss.redraw(); }));
   // The frame marker moves with the frame on screen: a redraw, batched like the data.
   let markedStep = null;

@@ -34,7 +34,7 @@ export function createParamsView(container, store) {
   return createParamsShell(container, store, '3d', paint3d);
 }
 
-function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags }) {
+function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags, invalidate }) {
   const sc = createScene(ui.stage);
   const net = createNetworkMesh();
   const base = networkGeometry(0);
@@ -70,6 +70,28 @@ function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags }) {
     sc.frameBox(g.box);
     sc.resetView();
   }
+
+  // A guided tour's camera (store key tourCamera: 'home' | 'embeddings' | {tensor, layer}, tours/
+  // engine.js): frames that part of the model; the reset button still goes back to the whole.
+  function tourCamera(target) {
+    const g = net.geometry;
+    if (!target || !g || !data.frame) return;
+    let box = null;
+    if (target === 'embeddings' || target?.tensor === 'wte') {
+      const { offset: o, radius: r } = g.cloudWte;
+      box = { min: [o[0] - r, o[1] - r, o[2] - r], max: [o[0] + r, o[1] + r, o[2] + r] };
+    } else if (target?.tensor && g.columns[target.tensor]) {
+      const [x, y] = g.pos(target.tensor, target.layer ?? -1);
+      const c = g.columns[target.tensor];
+      const w = Math.max(1.4 * c.w, 2.5); const h = Math.max(1.6 * c.h, 2.5); // the slab with its neighbours
+      box = { min: [x - w, y - h, -0.3], max: [x + w, y + h, 0.3] };
+    }
+    if (box) { sc.frameBox(box); sc.resetView(); sc.frameBox(g.box); } else { sc.frameBox(g.box); sc.resetView(); }
+    st.userMoved = box != null;
+    st.cameraMoved = true;
+    invalidate?.();
+  }
+  const offTourCamera = store.on('tourCamera', (t) => tourCamera(t));
 
   function labelVisibility() {
     const keys = visibleKeys();
@@ -166,7 +188,9 @@ function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags }) {
     },
     frameChanged(frame) {
       updateNet(lod());
+      const firstPlace = !st.geometryKey;
       syncGeometry();
+      if (firstPlace && store.get().tourCamera) tourCamera(store.get().tourCamera);
       const key = (frame.block('wte')?.text ?? []).slice(0, TOKEN_LABELS).join('\u0000');
       if (key !== st.tokenKey) {
         st.tokenKey = key;
@@ -192,6 +216,7 @@ function paint3d({ ui, store, data, isVisible, visibleKeys, lod, flags }) {
       return out;
     },
     dispose() {
+      offTourCamera();
       labels.dispose();
       wte.dispose(); wpe.dispose(); net.dispose();
       sc.dispose();

@@ -17,7 +17,8 @@ const ALLOWED = {
   geometry: ['geometry'],
   scene: ['scene', 'display', 'state', 'geometry', 'three'],
   explain: ['explain', 'display', 'net', 'state'],
-  views: ['views', 'display', 'net', 'state', 'explain', 'uplot'],
+  tours: ['tours', 'display', 'net'],
+  views: ['views', 'display', 'net', 'state', 'explain', 'tours', 'uplot'],
   'views/params': ['views', 'display', 'net', 'state', 'explain', 'geometry', 'scene', 'three'],
   app: ['net', 'state', 'views', 'tours'],
 };

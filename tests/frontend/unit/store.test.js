@@ -59,7 +59,8 @@ test('the default state has every key of the contract', () => {
   const keys = ['sessions', 'session', 'live', 'hello', 'connection', 'metrics', 'events', 'runInfo', 'compare',
     'frameIndex', 'frame', 'prevFrame', 'playback', 'filters', 'colorBy', 'field', 'selected', 'quality', 'fps',
     'tab', 'viewError', 'drawn', 'loadError', 'frameError',
-    'insights', 'focusInsight', 'probes', 'probeRecord', 'probeError', 'attentionHead', 'report'];
+    'insights', 'focusInsight', 'probes', 'probeRecord', 'probeError', 'attentionHead', 'report',
+    'tour', 'tourCamera', 'tourRegion'];
   const s = defaultState();
   assert.deepEqual(Object.keys(s).sort(), [...keys].sort(), 'no key missing, none undocumented');
   assert.equal(s.connection, 'connecting');
