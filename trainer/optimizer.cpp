@@ -72,6 +72,7 @@ float AdamW::step(float lr, int t, TensorStats* stats) {
     }
     if (!sharded_) {
         update_all(lr, t, scale, stats);
+        if (stats) estimate_all_sigma(stats);
         return norm;
     }
     update_shard(lr, t, scale, stats);
@@ -79,7 +80,7 @@ float AdamW::step(float lr, int t, TensorStats* stats) {
     if (stats) {
         reduce_stats(stats);
         comm_->allgather(model_.grads(), shard_);  // the watched gradients, averaged, everywhere
-        estimate_all_sigma(stats);  // on the gathered parameters: whole matrices, every rank alike
+        estimate_all_sigma(stats);  // on the gathered parameters: every rank alike
     }
     return norm;
 }
@@ -88,12 +89,9 @@ float AdamW::step(float lr, int t, TensorStats* stats) {
 void AdamW::update_all(float lr, int t, float scale, TensorStats* stats) {
     Backend& be = model_.backend();
     TensorStats* slab = stats;
-    int first_slab = 0;
     for (const ParamTensorInfo& info : model_.layout().tensors) {
         TensorStats* tensor_stats = slab;
         if (slab) slab += info.layers;
-        const int tensor_first_slab = first_slab;
-        first_slab += info.layers;
         if (info.is_bias && !s_.train_biases) continue;  // frozen at zero: no stats either
         float wd = info.is_matrix ? s_.weight_decay : 0.0f;
         // wte's rows past the vocabulary are padding (Vp > V, as llm.c): zeros that are not
@@ -110,7 +108,6 @@ void AdamW::update_all(float lr, int t, float scale, TensorStats* stats) {
             be.adamw_update(model_.params() + o, model_.grads() + o, m_ + o, v_ + o,
                             info.size - stat_size, lr, s_.beta1, s_.beta2, s_.eps, wd, scale, t);
         }
-        if (tensor_stats && info.is_matrix) estimate_sigma(info, tensor_first_slab, tensor_stats);
     }
 }
 

@@ -63,7 +63,7 @@ private:
     void reduce_stats(TensorStats* stats);
     std::vector<float> gather_state(const float* shard_state) const;
     void estimate_sigma(const ParamTensorInfo& info, int first_slab, TensorStats* stats);
-    void estimate_all_sigma(TensorStats* stats);
+    void estimate_all_sigma(TensorStats* stats);  // every matrix slab whose stats ask, after the update
 
     GPT2& model_;
     AdamWSettings s_;
