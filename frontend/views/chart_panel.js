@@ -116,7 +116,13 @@ export function createChartPanel(parent, { testid, title, help, yLabel, markerSt
     };
     if (rightAxis) opts.scales[rightAxis.scale] = { auto: true };
     plot = new uPlot(opts, data.length === series.length + 1 ? data : [[], ...series.map(() => [])], box);
-    requestAnimationFrame(() => plot && plot.setSize(size()));
+    // data-axes says which axes are on screen once the new plot has its size (marks sit still).
+    const axes = logX ? 'loglog' : logY ? 'logy' : 'linear';
+    requestAnimationFrame(() => {
+      if (!plot) return;
+      plot.setSize(size());
+      box.dataset.axes = axes;
+    });
   }
 
   /** data: uPlot columns [xs, ...ys] matching the configured series. */

@@ -24,6 +24,7 @@
 #include "viz/hub/client_message.h"
 #include "viz/hub/headers.h"
 #include "viz/hub/hub.h"
+#include "viz/hub/listener.h"
 #include "viz/hub/request.h"
 #include "viz/hub/sha256.h"
 #include "viz/session_id.h"
@@ -920,6 +921,24 @@ TEST(Hub, PortInUseTakesTheNextFreePortAndSaysSo) {
     EXPECT_EQ(first->port_note(), "");  // port 0 asked for any: nothing to say
     second.start();
     EXPECT_EQ(http_request(second.port(), "/api/sessions").status, 200);
+}
+
+// Trainers started together race for one port: with SO_REUSEADDR both can bind it, and the one
+// that listens second is refused at listen(). That is a port in use (Hub then moves on), not a
+// failure to serve.
+TEST(Listener, APortAnotherServerListensOnBetweenBindAndListenIsInUse) {
+    net::io_context ioc;
+    tcp::acceptor ours(ioc), theirs(ioc);
+    bind_reusable(ours, {net::ip::make_address("127.0.0.1"), 0}, "127.0.0.1");
+    const tcp::endpoint at = ours.local_endpoint();
+    bind_reusable(theirs, at, "127.0.0.1");
+    start_listening(theirs, at, "127.0.0.1");
+    try {
+        start_listening(ours, at, "127.0.0.1");
+        ADD_FAILURE() << "two sockets listen on port " << at.port();
+    } catch (const PortInUse& e) {
+        EXPECT_EQ(std::string(e.what()), "port " + std::to_string(at.port()) + " on 127.0.0.1 is in use");
+    }
 }
 
 TEST(Hub, UrlNamesTheBoundPort) {

@@ -9,27 +9,42 @@
 
 namespace nanogpt::viz::hub {
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
-                   std::shared_ptr<HubState> state)
-    : ioc_(ioc), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
+namespace {
+PortInUse port_in_use(const tcp::endpoint& endpoint, const std::string& host) {
+    return PortInUse("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
+                     "pass --viz-port with another port, or --viz-off");
+}
+}  // namespace
+
+void bind_reusable(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& host) {
     const std::string where = host + ":" + std::to_string(endpoint.port());
     beast::error_code ec;
-    acceptor_.open(endpoint.protocol(), ec);
+    acceptor.open(endpoint.protocol(), ec);
     if (ec) throw Error("cannot open a socket for " + where + ": " + ec.message());
     // SO_REUSEADDR lets a restarted trainer rebind while old connections sit in TIME_WAIT;
     // on Linux it does not allow two listeners on one port, so "in use" is still detected.
-    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    acceptor_.bind(endpoint, ec);
-    if (ec == net::error::address_in_use) {
-        throw PortInUse("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
-                        "pass --viz-port with another port, or --viz-off");
-    }
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    acceptor.bind(endpoint, ec);
+    if (ec == net::error::address_in_use) throw port_in_use(endpoint, host);
     if (ec) {
         throw Error("cannot listen on " + where + ": " + ec.message(),
                     "check --viz-host (an address of this machine) and --viz-port, or pass --viz-off");
     }
-    acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) throw Error("cannot listen on " + where + ": " + ec.message(), "pass --viz-off");
+}
+
+void start_listening(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& host) {
+    beast::error_code ec;
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+    // Another server bound the port too, and listened first (two trainers started together).
+    if (ec == net::error::address_in_use) throw port_in_use(endpoint, host);
+    if (ec) throw Error("cannot listen on " + host + ":" + std::to_string(endpoint.port()) + ": " + ec.message(), "pass --viz-off");
+}
+
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
+                   std::shared_ptr<HubState> state)
+    : ioc_(ioc), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
+    bind_reusable(acceptor_, endpoint, host);
+    start_listening(acceptor_, endpoint, host);
     port_ = acceptor_.local_endpoint().port();
 }
 

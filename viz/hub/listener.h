@@ -16,6 +16,12 @@ public:
     using Error::Error;
 };
 
+// The two halves of opening a listening socket (SO_REUSEADDR, bind; then listen), each throwing
+// PortInUse for a port in use: with SO_REUSEADDR two servers can both bind a port, and the one
+// that listens second is refused only at listen(). `host` names the address in messages.
+void bind_reusable(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& host);
+void start_listening(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& host);
+
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
     // Opens, binds and listens at once, so a port in use is reported by Hub's constructor.

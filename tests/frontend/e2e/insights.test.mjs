@@ -56,9 +56,14 @@ describe('insights on a replayed run', { skip: skip ?? false }, () => {
     await h.saveShot(page, 'insights-loss-chart', page.locator('.chart-card', { has: chart }));
     // Log-log keeps the insights (bands and marks sit at their steps on a log step axis).
     await h.byTestId(page, 'loss-axes').selectOption('loglog');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-loss"]')?.dataset.marks) >= 4, null, { timeout: h.WAIT_MS });
+    await page.waitForFunction(() => {
+      const c = document.querySelector('[data-testid="chart-loss"]');
+      return c?.dataset.axes === 'loglog' && Number(c.dataset.marks) >= 4;
+    }, null, { timeout: h.WAIT_MS });
     await h.saveShot(page, 'insights-loss-chart-loglog', page.locator('.chart-card', { has: chart }));
     await h.byTestId(page, 'loss-axes').selectOption('linear');
+    // The plot is rebuilt on the next frame: the marks move back only then (the next test points at them).
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.dataset.axes === 'linear', null, { timeout: 10_000 });
     assert.deepEqual(page.errors, []);
   });
 

@@ -41,7 +41,17 @@ async function waitStep(page, id, n) {
     // Playback shows the stored frame at or before the anchored step (live: the newest is fine).
     if (t.frameStep != null && !s.live && s.frame?.step !== t.frameStep) return false;
     return true;
-  }, [id, n], { timeout: 30_000, polling: 100 });
+  }, [id, n], { timeout: 30_000, polling: 100 }).catch(async (e) => {
+    const now = await page.evaluate(() => {
+      const p = document.querySelector('[data-testid="tour-panel"]');
+      const s = window.__nanogpt.store.get();
+      const t = window.__nanogpt.tours.resolved();
+      return { panel: p && { hidden: p.hidden, tour: p.dataset.tour, step: p.dataset.step },
+        tab: s.tab, live: s.live, session: s.session, frame: s.frame?.step, frames: (s.frameIndex ?? []).length,
+        wants: t && { tab: t.tab, step: t.step, frameStep: t.frameStep, found: t.found } };
+    });
+    throw new Error(`tour ${id} step ${n} not on screen: ${JSON.stringify(now)}: ${e.message}`);
+  });
 }
 
 /** Walks every step of a tour with Next, checking and photographing each; returns what each step said. */
@@ -50,17 +60,34 @@ async function walk(page, tour, folder) {
   const seen = [];
   for (let i = 0; i < tour.steps.length; i++) {
     await waitStep(page, tour.id, i + 1);
-    const r = await page.evaluate(() => JSON.parse(JSON.stringify(window.__nanogpt.tours.resolved())));
+    // Live, the run moves on under the tour: an anchor can turn up mid-step, and the panel follows
+    // within its refresh delay. So each check reads the step's resolution and the page in one go
+    // and waits until they agree (on a recorded run they agree at once).
+    const r = await (await page.waitForFunction(() => {
+      const r = window.__nanogpt.tours.resolved();
+      const note = document.querySelector('[data-testid="tour-fallback"]');
+      return note && note.hidden === (r.found && !r.needsCompare) ? JSON.parse(JSON.stringify(r)) : false;
+    }, null, { timeout: 10_000 }).catch(async (e) => {
+      const now = await page.evaluate(() => ({ r: window.__nanogpt.tours.resolved(),
+        noteHidden: document.querySelector('[data-testid="tour-fallback"]')?.hidden }));
+      throw new Error(`${tour.id} ${i + 1}: the fallback note disagrees with the step: ${JSON.stringify(now)}: ${e.message}`);
+    })).jsonValue();
     const text = await h.byTestId(page, 'tour-text').innerText();
     assert.ok(text.length > 30, `${tour.id} ${i + 1}: a text`);
     assert.doesNotMatch(text, /\{[a-z_]+(:[^}]*)?\}/i, `${tour.id} ${i + 1}: no unfilled placeholder`);
-    assert.equal(await h.byTestId(page, 'tour-fallback').isVisible(), !(r.found && !r.needsCompare), `${tour.id} ${i + 1}: fallback note`);
     if (r.region) {
       // Live, a region reaching the newest step grows as steps arrive: only its chart and start are fixed.
-      await page.waitForFunction(([c, f, t, live]) => {
-        const v = document.querySelector(`[data-testid="chart-${c}"]`)?.dataset.tourRegion;
-        return live ? v?.startsWith(`${f}-`) : v === `${f}-${t}`;
-      }, [r.region.chart, r.region.from, r.region.to, folder === 'live'], { timeout: 10_000 });
+      await page.waitForFunction((live) => {
+        const g = window.__nanogpt.tours.resolved()?.region;
+        const v = g && document.querySelector(`[data-testid="chart-${g.chart}"]`)?.dataset.tourRegion;
+        return g && (live ? v?.startsWith(`${g.from}-`) : v === `${g.from}-${g.to}`);
+      }, folder === 'live', { timeout: 10_000 }).catch(async (e) => {
+        const now = await page.evaluate(() => {
+          const g = window.__nanogpt.tours.resolved()?.region;
+          return { region: g, drawn: g && document.querySelector(`[data-testid="chart-${g.chart}"]`)?.dataset.tourRegion };
+        });
+        throw new Error(`${tour.id} ${i + 1}: the chart region is not the step's: ${JSON.stringify(now)}: ${e.message}`);
+      });
     }
     if (tour.steps[i].predict) {
       assert.equal(await h.byTestId(page, 'tour-reveal').count(), 0, 'the answer waits for a pick');
