@@ -178,14 +178,18 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
   }
 
   // The run's data changes (live steps, the history arriving after a deep link): refresh the
-  // text's numbers; move playback again only when the anchor was not there before.
+  // text's numbers and the highlighted chart region (live, an open span or the newest step moves
+  // on); move playback again only when the anchor was not there before.
   function refresh() {
     timer = null;
     if (!tour) return;
     const r = E.resolveStep(tour, nav.index, run());
-    if (!nav.paused && applied && applied.index === nav.index && (applied.step == null || (!applied.found && r.found))) {
+    const current = !nav.paused && applied && applied.index === nav.index;
+    if (current && (applied.step == null || (!applied.found && r.found))) {
       applyView(r);
       applyPlayback(r);
+    } else if (current && JSON.stringify(store.get().tourRegion ?? null) !== JSON.stringify(r.region)) {
+      store.set({ tourRegion: r.region });
     }
     render(r);
   }

@@ -22,6 +22,20 @@ function hookMissing() {
 }
 const skip = h.missingPrerequisite() ?? hookMissing();
 
+// On a live run the step axis grows with every step, so a mark drifts left as the test points at
+// it: read where mark `id` is and act there at once (`act(mark)`), until `took(id)` holds in the page.
+async function atMark(page, id, act, took) {
+  const until = Date.now() + 10_000;
+  for (let tries = 1; ; tries++) {
+    const mark = (await page.evaluate(() => window.__nanogpt.insightMarks())).find((m) => m.id === id);
+    if (mark) {
+      await act(mark);
+      if (await page.waitForFunction(took, id, { timeout: 300 }).then(() => true, () => false)) return;
+    }
+    if (Date.now() > until) throw new Error(`mark ${id} did not respond in ${tries} tries (last at ${JSON.stringify(mark)})`);
+  }
+}
+
 describe('a live run with an injected loss spike', { skip: skip ?? false }, () => {
   let browser, run, page, opened;
 
@@ -71,13 +85,12 @@ describe('a live run with an injected loss spike', { skip: skip ?? false }, () =
     // Drawn on the loss chart (a mark at its step) and under the playback slider.
     await page.waitForFunction((id) => window.__nanogpt.insightMarks().some((m) => m.id === id), seen.id, { timeout: 10_000 });
     await page.waitForFunction((id) => window.__nanogpt.timelineMarks().some((m) => m.id === id), seen.id, { timeout: 10_000 });
-    const mark = (await page.evaluate(() => window.__nanogpt.insightMarks())).find((m) => m.id === seen.id);
-    await page.mouse.move(mark.x, mark.y + 1);
-    await h.byTestId(page, 'insight-tip').waitFor({ state: 'visible', timeout: 5000 });
+    await atMark(page, seen.id, (m) => page.mouse.move(m.x, m.y + 1),
+      (id) => { const t = document.querySelector('[data-testid="insight-tip"]'); return !t.hidden && t.dataset.id === String(id); });
     assert.match(await h.byTestId(page, 'insight-tip').innerText(), /spike/i);
-    await page.mouse.click(mark.x, mark.y + 1);
+    await atMark(page, seen.id, (m) => page.mouse.click(m.x, m.y + 1),
+      (id) => document.querySelector(`[data-testid="insight"][data-id="${id}"]`)?.open === true);
     const card = page.locator(`[data-testid="insight"][data-id="${seen.id}"]`);
-    await page.waitForFunction((id) => document.querySelector(`[data-testid="insight"][data-id="${id}"]`)?.open === true, seen.id, { timeout: 5000 });
     assert.ok((await card.locator('[data-testid="insight-explanation"]').innerText()).length > 40, 'it explains itself');
     assert.ok(await card.locator('[data-testid="insight-evidence"]').count(), 'with its numbers');
     await h.saveShot(page, 'insight-spike-live');
