@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sanitizers.sh: the test suites under the sanitizers, each in a build directory of its own:
-#   asan  build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer), every
+#   asan  build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer (and LeakSanitizer, but not
+#         in the ranks under mpirun: Open MPI leaks at exit), every
 #         C++ test and the CLI and frontend-unit tests that drive the binary; not the GPU tests,
 #         the browser tests, nor the two long training runs (cli.shakespeare_char_cpu_reaches_1.88,
 #         cli.gpt2_small_steps: the same code as the short runs, 20x longer under ASan).
@@ -30,8 +31,15 @@ run_asan() {
   echo "[sanitizers] ASan + UBSan in build-asan/"
   configure build-asan "-fsanitize=address,undefined -fno-sanitize-recover=all"
   cmake --build build-asan -j "$JOBS"
+  local status=0
   ctest --test-dir build-asan --output-on-failure -j "$CTEST_JOBS" -LE 'gpu|e2e' \
-    -E 'cli\.shakespeare_char_cpu_reaches_1\.88|cli\.gpt2_small_steps'
+    -E '^dist\.|cli\.shakespeare_char_cpu_reaches_1\.88|cli\.gpt2_small_steps' || status=1
+  # The ranks under mpirun: Open MPI does not free its own buffers and plugins at MPI_Finalize
+  # (LeakSanitizer lists ~20 KB per rank, every frame in libmpi, its unloaded plugins or
+  # libubsan, none in nanogpt), so leak checking is off for them; ASan and UBSan stay on.
+  ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+    ctest --test-dir build-asan --output-on-failure -j 1 -R '^dist\.' || status=1
+  return $status
 }
 
 run_tsan() {
