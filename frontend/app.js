@@ -123,6 +123,7 @@ window.__nanogpt = {
   insightMarks: () => trainingView.insightMarks(),
   charts: () => trainingView.charts(), // the Training tab's chart panels (bench/browser/insights_bench.mjs)
   timelineMarks: () => playbackBar.marksOnScreen(),
+  pickInsight: (mark) => insight.pick(mark), // what clicking a mark does ({id, step})
   attention: () => attention.view()?.debug ?? null,
   attentionReady: attention.ready,
   explain, // the explanation cards: open(id, anchor), close(), current()

@@ -130,7 +130,13 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
     renderPredict(r);
   }
 
+  // Rebuilt only when it changes: live, render() runs every few hundred ms, and a button
+  // replaced under the pointer loses the student's click.
+  let predictKey = null;
   function renderPredict(r) {
+    const key = JSON.stringify([tour.id, r.index, r.predict, nav.answers[nav.index] ?? null]);
+    if (key === predictKey) return;
+    predictKey = key;
     predictEl.replaceChildren();
     predictEl.hidden = !r.predict;
     if (!r.predict) return;
