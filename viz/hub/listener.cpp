@@ -10,6 +10,9 @@
 namespace nanogpt::viz::hub {
 
 namespace {
+std::string address_of(const tcp::endpoint& endpoint, const std::string& host) {
+    return host + ":" + std::to_string(endpoint.port());
+}
 PortInUse port_in_use(const tcp::endpoint& endpoint, const std::string& host) {
     return PortInUse("port " + std::to_string(endpoint.port()) + " on " + host + " is in use",
                      "pass --viz-port with another port, or --viz-off");
@@ -17,7 +20,7 @@ PortInUse port_in_use(const tcp::endpoint& endpoint, const std::string& host) {
 }  // namespace
 
 void bind_reusable(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& host) {
-    const std::string where = host + ":" + std::to_string(endpoint.port());
+    const std::string where = address_of(endpoint, host);
     beast::error_code ec;
     acceptor.open(endpoint.protocol(), ec);
     if (ec) throw Error("cannot open a socket for " + where + ": " + ec.message());
@@ -37,7 +40,7 @@ void start_listening(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, con
     acceptor.listen(net::socket_base::max_listen_connections, ec);
     // Another server bound the port too, and listened first (two trainers started together).
     if (ec == net::error::address_in_use) throw port_in_use(endpoint, host);
-    if (ec) throw Error("cannot listen on " + host + ":" + std::to_string(endpoint.port()) + ": " + ec.message(), "pass --viz-off");
+    if (ec) throw Error("cannot listen on " + address_of(endpoint, host) + ": " + ec.message(), "pass --viz-off");
 }
 
 Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, const std::string& host,
