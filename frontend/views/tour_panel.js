@@ -130,35 +130,44 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
     renderPredict(r);
   }
 
-  // Rebuilt only when it changes: live, render() runs every few hundred ms, and a button
-  // replaced under the pointer loses the student's click.
+  // The choices are rebuilt only when they change: live, render() runs every few hundred ms and
+  // a reveal's numbers move with the run, but a button replaced under the pointer loses the
+  // student's click. The reveal's text is updated in place.
   let predictKey = null;
+  let revealEl = null;
   function renderPredict(r) {
-    const key = JSON.stringify([tour.id, r.index, r.predict, nav.answers[nav.index] ?? null]);
-    if (key === predictKey) return;
-    predictKey = key;
-    predictEl.replaceChildren();
-    predictEl.hidden = !r.predict;
-    if (!r.predict) return;
     const picked = nav.answers[nav.index];
-    predictEl.append(h('p', { class: 'tour-question' }, r.predict.question));
-    const list = h('div', { class: 'tour-choices', role: 'group', 'aria-label': 'Your prediction' });
-    r.predict.choices.forEach((c, i) => {
-      const b = h('button', { type: 'button', 'data-testid': 'tour-choice', 'data-choice': String(i) }, `${i + 1}. ${c}`);
+    const p = r.predict;
+    const key = JSON.stringify([tour.id, r.index, p ? [p.question, p.choices, p.answer] : null, picked ?? null]);
+    if (key !== predictKey) {
+      predictKey = key;
+      revealEl = null;
+      predictEl.replaceChildren();
+      predictEl.hidden = !p;
+      if (!p) return;
+      predictEl.append(h('p', { class: 'tour-question' }, p.question));
+      const list = h('div', { class: 'tour-choices', role: 'group', 'aria-label': 'Your prediction' });
+      p.choices.forEach((c, i) => {
+        const b = h('button', { type: 'button', 'data-testid': 'tour-choice', 'data-choice': String(i) }, `${i + 1}. ${c}`);
+        if (picked !== undefined) {
+          b.disabled = true;
+          if (i === p.answer) b.classList.add('is-answer');
+          if (i === picked && i !== p.answer) b.classList.add('is-wrong');
+        }
+        b.addEventListener('click', () => choose(i));
+        list.append(b);
+      });
+      predictEl.append(list);
       if (picked !== undefined) {
-        b.disabled = true;
-        if (i === r.predict.answer) b.classList.add('is-answer');
-        if (i === picked && i !== r.predict.answer) b.classList.add('is-wrong');
+        revealEl = h('p', { class: 'tour-reveal', 'data-testid': 'tour-reveal', role: 'status' });
+        predictEl.append(revealEl);
+      } else {
+        predictEl.append(h('p', { class: 'tour-hint muted' }, 'Pick one to see the answer.'));
       }
-      b.addEventListener('click', () => choose(i));
-      list.append(b);
-    });
-    predictEl.append(list);
-    if (picked !== undefined) {
-      const verdict = r.predict.answer == null ? '' : picked === r.predict.answer ? 'Right. ' : 'Not quite. ';
-      predictEl.append(h('p', { class: 'tour-reveal', 'data-testid': 'tour-reveal', role: 'status' }, verdict + r.predict.reveal));
-    } else {
-      predictEl.append(h('p', { class: 'tour-hint muted' }, 'Pick one to see the answer.'));
+    }
+    if (revealEl) {
+      const verdict = p.answer == null ? '' : picked === p.answer ? 'Right. ' : 'Not quite. ';
+      if (revealEl.textContent !== verdict + p.reveal) revealEl.textContent = verdict + p.reveal;
     }
   }
 

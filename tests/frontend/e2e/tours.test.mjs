@@ -54,6 +54,29 @@ async function waitStep(page, id, n) {
   });
 }
 
+/** Live, the panel re-renders as the run moves on (a reveal's numbers follow the newest frame):
+ *  the choice buttons must stay the same elements, or a click on one replaced under the pointer
+ *  is lost. The live train sends a frame every 5 steps. */
+async function choicesOutliveRenders(page, what) {
+  await page.evaluate(() => {
+    const lastStep = () => {
+      const s = window.__nanogpt.store.get();
+      return (s.metrics[s.session] ?? []).at(-1)?.step ?? 0;
+    };
+    const probe = window.__choiceProbe = { button: document.querySelector('[data-testid="tour-choice"]'), from: lastStep(), renders: 0 };
+    // Setting textContent replaces the text node even when the text is the same: one record per
+    // render. Counted once two frames have arrived since the mark.
+    probe.observer = new MutationObserver(() => { if (lastStep() >= probe.from + 10) probe.renders++; });
+    probe.observer.observe(document.querySelector('[data-testid="tour-progress"]'), { childList: true });
+  });
+  await page.waitForFunction(() => window.__choiceProbe.renders >= 2, null, { timeout: 30_000 });
+  const connected = await page.evaluate(() => {
+    window.__choiceProbe.observer.disconnect();
+    return window.__choiceProbe.button.isConnected;
+  });
+  assert.ok(connected, `${what}: the choices are the same buttons after the panel re-rendered with newer steps`);
+}
+
 /** Walks every step of a tour with Next, checking and photographing each; returns what each step said. */
 async function walk(page, tour, folder) {
   await page.evaluate((id) => window.dispatchEvent(new CustomEvent('nanogpt:start-tour', { detail: { id } })), tour.id);
@@ -91,6 +114,7 @@ async function walk(page, tour, folder) {
     }
     if (tour.steps[i].predict) {
       assert.equal(await h.byTestId(page, 'tour-reveal').count(), 0, 'the answer waits for a pick');
+      if (folder === 'live') await choicesOutliveRenders(page, `${tour.id} ${i + 1}`);
       await h.byTestId(page, 'tour-choice').first().click();
       await h.byTestId(page, 'tour-reveal').waitFor({ state: 'visible', timeout: 5000 });
     }
