@@ -38,6 +38,7 @@ constexpr double kShrinkFactor = 0.1;       // RMS below 0.1 x its first value: 
 constexpr double kVanishFactor = 1e-3;      // grad RMS below 1e-3 x its peers' median
 constexpr double kExplodeFactor = 10.0;     // grad RMS above 10 x its median over 200 steps
 constexpr int kExplodeWindowSteps = 200;
+constexpr int kExplodeSettleSteps = 100;    // ... from 100 steps after warm-up, on post-warm-up frames
 constexpr double kImbalanceAbsolute = 30.0; // max/min grad RMS across layers
 constexpr double kImbalanceFactor = 3.0;    // ... or 3 x the run's own steady-state ratio
 constexpr int kImbalanceWarmFrames = 10;
@@ -300,9 +301,12 @@ void ParamDetectors::State::gradient_rules(int step) {
             return in;
         });
         // Exploding: against its own median over the last 200 steps (frames before this one).
-        const double past = counted ? t.grad.median_since(step - kExplodeWindowSteps) : NAN;
-        const bool exploding = counted && warmed_up(step) && std::isfinite(past) && past > 0 &&
-                               nums[k].grad_rms > kExplodeFactor * past;
+        // Early on every gradient grows 10-100x as the weights leave their init scale, so the
+        // reference holds only frames after warm-up and the rule waits for 100 of those steps.
+        const bool settled = step > run.warmup_iters + kExplodeSettleSteps;
+        const double past = counted && settled
+            ? t.grad.median_since(std::max(step - kExplodeWindowSteps, run.warmup_iters + 1)) : NAN;
+        const bool exploding = counted && std::isfinite(past) && past > 0 && nums[k].grad_rms > kExplodeFactor * past;
         span(t.explode_g, exploding, 2, Kind::ExplodingGradient, slabs[k].subject, step, [&] {
             Insight in = severity(Severity::Warning);
             in.title = slabs[k].subject + " gradient is exploding";
