@@ -1,8 +1,25 @@
-// views/dom.js: el(tag, attrs, text), the one helper the views build their DOM with.
-// Attributes are set as given (`class` included); `text` becomes the element's textContent.
+// views/dom.js: the helpers the views build their DOM with.
+// el(tag, attrs, text): attributes are set as given (`class` included); `text` becomes the
+//   element's textContent.
+// reconcile(parent, nodes): makes parent's children exactly `nodes`, in order, moving only the
+//   nodes that are out of place and removing the rest; the nodes already in place are left
+//   alone (no layout for them, and an element under the pointer keeps its click).
 export function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text != null) e.textContent = text;
   return e;
+}
+
+export function reconcile(parent, nodes) {
+  let at = parent.firstChild;
+  for (const n of nodes) {
+    if (n === at) at = at.nextSibling;
+    else parent.insertBefore(n, at);
+  }
+  while (at) {
+    const next = at.nextSibling;
+    at.remove();
+    at = next;
+  }
 }

@@ -26,6 +26,7 @@ import { insightList } from '../state/insights.js';
 
 const HOVER_MS = 350;
 const LEAVE_MS = 250;
+const REFRESH_MS = 250;
 const GAP = 8;
 const MARGIN = 6;
 
@@ -210,10 +211,11 @@ export function createCardLayer(store, { root = document.body } = {}) {
   const onResize = () => { if (!box.hidden) place(); };
   window.addEventListener('resize', onResize);
 
-  // Live numbers: re-render the open card when what it reads changes (once per animation frame).
+  // Live numbers: re-render the open card when what it reads changes, at most every REFRESH_MS
+  // (a live run changes something every step; each render is a repaint).
   const refresh = () => {
     if (box.hidden || st.refresh) return;
-    st.refresh = requestAnimationFrame(() => { st.refresh = 0; if (!box.hidden) render(); });
+    st.refresh = setTimeout(() => { st.refresh = 0; if (!box.hidden) render(); }, REFRESH_MS);
   };
   const offs = ['frame', 'metrics', 'insights', 'events', 'session', 'runInfo'].map((k) => store.on(k, refresh));
 
@@ -223,6 +225,7 @@ export function createCardLayer(store, { root = document.body } = {}) {
     close: () => closeCard(true),
     current: () => (box.hidden ? null : { id: st.id, pinned: st.pinned, placement: box.dataset.placement }),
     dispose() {
+      clearTimeout(st.refresh);
       offs.forEach((off) => off());
       document.removeEventListener('click', onClick);
       document.removeEventListener('pointerover', onOver);

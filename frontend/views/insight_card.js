@@ -4,8 +4,10 @@
 // tensor, layer or head, "show in Parameters" / "show in Attention". Used by the insights panel
 // (Training tab) and by the card a timeline mark opens on the other tabs.
 //
-// insightCard(ins, {onJump(step, ins), onReveal(ins, where)}) -> <details> element
-//   (data-testid insight, data-id, data-kind, data-severity, data-family)
+// insightCard(ins, {onJump(step, ins), onReveal(ins, where), open = false}) -> <details> element
+//   (data-testid insight, data-id, data-kind, data-severity, data-family). The body is built when
+//   the card first opens: a long run lists hundreds of insights, most never opened.
+// openInsightCard(card): opens it now, body and all (setting .open alone fills it a task later).
 // severityTag(severity) -> <span> (the glyph is CSS: .sev-tag[data-shape])
 import { el } from './dom.js';
 import { cardButton } from './explain_card.js';
@@ -27,7 +29,14 @@ function list(title, items) {
   return wrap;
 }
 
-export function insightCard(ins, { onJump, onReveal } = {}) {
+const fillers = new WeakMap(); // card -> builds its body once
+
+export function openInsightCard(d) {
+  fillers.get(d)?.();
+  d.open = true;
+}
+
+export function insightCard(ins, { onJump, onReveal, open = false } = {}) {
   const d = el('details', { class: `ins sev-${ins.severity} fam-${ins.family}`, 'data-testid': 'insight',
     'data-id': String(ins.id), 'data-kind': ins.kind, 'data-severity': ins.severity, 'data-family': ins.family });
   const sum = el('summary', { class: 'ins-summary' });
@@ -35,6 +44,19 @@ export function insightCard(ins, { onJump, onReveal } = {}) {
     el('span', { class: 'ins-now', title: 'applies at the step on screen' }, 'now'),
     el('span', { class: 'ins-title' }, ins.title));
   d.append(sum);
+  let filled = false;
+  const fill = () => {
+    if (filled) return;
+    filled = true;
+    d.append(cardBody(ins, { onJump, onReveal }));
+  };
+  fillers.set(d, fill);
+  d.addEventListener('toggle', () => { if (d.open) fill(); });
+  if (open) openInsightCard(d);
+  return d;
+}
+
+function cardBody(ins, { onJump, onReveal }) {
   const body = el('div', { class: 'ins-body' });
   const about = [kindLabel(ins.kind), subjectText(ins.subject)].filter(Boolean).join(' · ');
   // "?": the card of the kind in general (explain/cards.js); the explanation below is this one's.
@@ -66,6 +88,5 @@ export function insightCard(ins, { onJump, onReveal } = {}) {
     tools.append(b);
   }
   if (tools.children.length) body.append(tools);
-  d.append(body);
-  return d;
+  return body;
 }

@@ -20,8 +20,7 @@ export function createInsightPopover(store, { onJump, onReveal } = {}) {
     if (!f || tab === 'training') { hide(); return; }
     const ins = insights?.[session]?.byId.get(f.id);
     if (!ins) { hide(); return; }
-    const card = insightCard(ins, { onJump, onReveal });
-    card.open = true;
+    const card = insightCard(ins, { onJump, onReveal, open: true });
     const close = el('button', { type: 'button', class: 'pop-close', 'data-testid': 'insight-popover-close',
       'aria-label': 'Close the explanation', title: 'Close (Escape)' }, '×');
     close.addEventListener('click', hide);

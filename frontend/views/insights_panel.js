@@ -6,10 +6,13 @@
 // the list (not the page) to it.
 //
 // createInsightsPanel(root, store, {onJump(step, ins), onReveal(ins, where)}) -> {dispose()}
-// Reads store keys insights, session, frame, focusInsight, runInfo; the list is rebuilt only
+// Reads store keys insights, session, frame, focusInsight, runInfo; the list is brought up to date
 // when the session's insight set changes (its version), the "now" marks when the frame moves.
-import { el } from './dom.js';
-import { insightCard } from './insight_card.js';
+// Live, insights arrive several times a second: a card is made again only when its insight
+// changed (a new version of a span), the others stay the same elements (an open card, a button
+// under the pointer), and only the cards that moved are inserted or removed.
+import { el, reconcile } from './dom.js';
+import { insightCard, openInsightCard } from './insight_card.js';
 import { activeAt, familyCounts, holdSteps, insightList } from '../state/insights.js';
 
 const MAX_SHOWN = 300;
@@ -25,7 +28,7 @@ export function createInsightsPanel(root, store, { onJump, onReveal } = {}) {
 
   let shown = { set: null, version: -1, filter: null };
   const open = new Set(); // ids whose card is open: kept across rebuilds
-  const items = new Map(); // id -> card element
+  let items = new Map(); // id -> {ins, card, li} of the cards listed
 
   function currentSet() {
     const { insights, session } = store.get();
@@ -44,38 +47,42 @@ export function createInsightsPanel(root, store, { onJump, onReveal } = {}) {
     }
     countEl.textContent = all.length ? String(all.length) : '';
     const picked = (filter.value === 'all' ? all : all.filter((i) => i.family === filter.value)).slice(-MAX_SHOWN).reverse();
-    items.clear();
+    const before = items;
+    items = new Map();
     const cards = picked.map((ins) => {
-      const d = insightCard(ins, { onJump, onReveal });
-      if (open.has(ins.id)) d.open = true;
-      d.addEventListener('toggle', () => { if (d.open) open.add(ins.id); else open.delete(ins.id); });
-      items.set(ins.id, d);
-      const li = el('li');
-      li.append(d);
-      return li;
+      let entry = before.get(ins.id);
+      if (entry?.ins !== ins) {
+        const d = insightCard(ins, { onJump, onReveal, open: open.has(ins.id) });
+        d.addEventListener('toggle', () => { if (d.open) open.add(ins.id); else open.delete(ins.id); });
+        const li = el('li');
+        li.append(d);
+        entry = { ins, card: d, li };
+      }
+      items.set(ins.id, entry);
+      return entry.li;
     });
     if (!cards.length) {
       const li = el('li', { class: 'muted ins-empty' }, all.length ? 'none of this kind'
         : 'nothing yet: the insights engine reports the run\'s phases, spikes and patterns here as it finds them');
       cards.push(li);
     }
-    listEl.replaceChildren(...cards);
+    reconcile(listEl, cards);
     markNow();
   }
 
   function markNow() {
     const step = store.get().frame?.step ?? null;
     const now = new Set(activeAt(insightList(currentSet()), step, { hold: holdSteps(store.get().runInfo?.[store.get().session]) }).map((i) => i.id));
-    for (const [id, d] of items) d.classList.toggle('is-now', now.has(id));
+    for (const [id, { card }] of items) card.classList.toggle('is-now', now.has(id));
   }
 
   function focus() {
     const f = store.get().focusInsight;
     if (!f) return;
     if (!items.has(f.id) && filter.value !== 'all') { filter.value = 'all'; rebuild(); }
-    const d = items.get(f.id);
+    const d = items.get(f.id)?.card;
     if (!d) return;
-    d.open = true;
+    openInsightCard(d);
     open.add(f.id);
     // Scroll the list, never the page (the chart the person clicked stays where it is).
     const top = d.getBoundingClientRect().top - listEl.getBoundingClientRect().top + listEl.scrollTop;

@@ -18,6 +18,7 @@ import { SEVERITY_STYLE } from './theme.js';
 import { el } from './dom.js';
 
 const MARK_FAMILIES = ['event', 'parameter', 'probe'];
+const MARKS_MS = 250;
 const THUMB_INSET = 8; // px: the slider's thumb centre travels from here to width - here
 
 // Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
@@ -194,7 +195,12 @@ export function createPlaybackBar(store, { show, onPick }) {
   };
   const offs = ['playback', 'frameIndex', 'frame', 'live'].map((k) => store.on(k, render));
   offs.push(store.on('frameIndex', follow));
-  offs.push(...['insights', 'session', 'frameIndex', 'focusInsight'].map((k) => store.on(k, drawMarks)));
+  // Live, insights and frames arrive many times a second: the marks are drawn at most every
+  // MARKS_MS (a picked mark or another run at once).
+  let marksTimer = null;
+  const marksSoon = () => { if (!marksTimer) marksTimer = setTimeout(() => { marksTimer = null; drawMarks(); }, MARKS_MS); };
+  offs.push(...['insights', 'frameIndex'].map((k) => store.on(k, marksSoon)));
+  offs.push(...['session', 'focusInsight'].map((k) => store.on(k, drawMarks)));
   render();
   drawMarks();
   return {
@@ -205,6 +211,6 @@ export function createPlaybackBar(store, { show, onPick }) {
       const tl = timelineOf();
       return shownMarks.map((m) => ({ id: m.id, step: m.step, x: r.left + markX(m, tl, r.width), y: r.top + r.height / 2 }));
     },
-    dispose: () => { cancelAnimationFrame(raf); markObserver?.disconnect(); offs.forEach((off) => off()); },
+    dispose: () => { cancelAnimationFrame(raf); clearTimeout(marksTimer); markObserver?.disconnect(); offs.forEach((off) => off()); },
   };
 }

@@ -79,6 +79,28 @@ describe('a live run with an injected loss spike', { skip: skip ?? false }, () =
     assert.ok((await card.locator('[data-testid="insight-explanation"]').innerText()).length > 40, 'it explains itself');
     assert.ok(await card.locator('[data-testid="insight-evidence"]').count(), 'with its numbers');
     await h.saveShot(page, 'insight-spike-live');
+    // As insights keep arriving, a card whose insight did not change stays the same element (an
+    // open one stays open, a button keeps its click), and a closed card has no body yet.
+    const kept = await page.evaluate(() => {
+      const s = window.__nanogpt.store.get();
+      const set = s.insights[s.session];
+      const cards = [...document.querySelectorAll('#insights [data-testid="insight"]')];
+      const d = cards.slice(0, Math.ceil(cards.length / 2)).find((c) => set.byId.get(Number(c.dataset.id))?.open === false);
+      window.__keptCard = d;
+      return d ? { id: d.dataset.id, version: set.version } : null;
+    });
+    assert.ok(kept, 'a closed insight in the list');
+    await page.waitForFunction((v) => {
+      const s = window.__nanogpt.store.get();
+      return s.insights[s.session].version >= v + 2;
+    }, kept.version, { timeout: h.WAIT_MS });
+    assert.ok(await page.evaluate(() => window.__keptCard.isConnected), `insight ${kept.id}'s card was made again though it did not change`);
+    const bodies = await page.evaluate(() => ({
+      open: document.querySelectorAll('#insights [data-testid="insight"][open]').length,
+      evidence: document.querySelectorAll('#insights [data-testid="insight-evidence"]').length,
+      cards: document.querySelectorAll('#insights [data-testid="insight"]').length,
+    }));
+    assert.ok(bodies.evidence <= bodies.open, `closed cards have no body yet: ${JSON.stringify(bodies)}`);
     assert.deepEqual(page.errors, []);
   });
 });
