@@ -147,7 +147,11 @@ describe('insights on a replayed run', { skip: skip ?? false }, () => {
     };
     await jump(170);
     const note = h.byTestId(page, 'attention-step');
-    await page.waitForFunction(() => document.querySelector('[data-testid="attention-step"]')?.dataset.step === '150', null, { timeout: h.WAIT_MS });
+    // The view follows the frame a moment after the store has it: wait for its note to name step 170.
+    await page.waitForFunction(() => {
+      const n = document.querySelector('[data-testid="attention-step"]');
+      return n?.dataset.step === '150' && n.textContent.includes('(step 170)');
+    }, null, { timeout: h.WAIT_MS }).catch(() => {});
     assert.match(await note.innerText(), /probe from step 150, the newest at or before the frame on screen \(step 170\)/);
     const cells = await page.evaluate(() => window.__nanogpt.attention().cells());
     assert.equal(cells.length, 4, 'two layers of two heads');

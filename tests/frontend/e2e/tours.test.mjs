@@ -239,6 +239,9 @@ describe('guided tours', { skip: skip ?? false }, () => {
     const data = await h.prepareCharData(dir);
     live = await h.startLiveTrain(dir, data, { vizInterval: 5 });
     const page = await h.openDashboard(browser, live.url);
+    // The tiny model trains far faster than the page draws (CI: 20k steps during the walk), and
+    // with software WebGL the compositor shares two cores with it: actions get more time to land.
+    page.setDefaultTimeout(60_000);
     t.after(async () => { if (page.errors.length) h.saveText('tours/live.errors.txt', page.errors.join('\n')); await page.close(); });
     // Far enough for an evaluation and a few frames.
     await page.waitForFunction(() => {
