@@ -10,13 +10,12 @@
 // Test ids: compare-view (data-step-a, data-step-b), compare-title, compare-stats (table),
 // compare-row (data-name, data-layer), cells with data-stat and data-run (a|b) and data-level,
 // compare-events-a, compare-events-b (lists), compare-event (data-step), compare-note.
-import { el } from './dom.js';
+import { batched, el } from './dom.js';
 import { COMPARE_STATS, compareStats, nearestStep, runTimeline } from '../explain/compare.js';
 import { insightList } from '../state/insights.js';
 import { formatNumber, MISSING, shortId } from '../display/format.js';
 import { severityTag } from './insight_card.js';
 
-const REDRAW_MS = 250;
 const CACHE = 8;
 
 export function createCompareView(root, store, { getFrameIndex, getFrame }) {
@@ -140,12 +139,8 @@ export function createCompareView(root, store, { getFrameIndex, getFrame }) {
     }
   }
 
-  let timer = null;
-  const schedule = () => {
-    if (timer) return;
-    timer = setTimeout(() => { timer = null; draw().catch((e) => console.error('compare view:', e)); }, REDRAW_MS);
-  };
+  const schedule = batched(() => draw().catch((e) => console.error('compare view:', e)));
   const offs = ['compare', 'session', 'frame', 'events', 'insights'].map((k) => store.on(k, schedule));
   schedule();
-  return { refresh: () => draw(), dispose: () => { offs.forEach((o) => o()); clearTimeout(timer); card.remove(); } };
+  return { refresh: () => draw(), dispose: () => { offs.forEach((o) => o()); schedule.cancel(); card.remove(); } };
 }

@@ -20,13 +20,12 @@
 // The card: data-testid explain-card (data-card-id, data-placement), explain-card-title,
 // explain-card-shape, explain-card-init, explain-card-live (dd data-key per number),
 // explain-card-close.
-import { el } from './dom.js';
+import { batched, el } from './dom.js';
 import { cardFor } from '../explain/cards.js';
 import { insightList } from '../state/insights.js';
 
 const HOVER_MS = 350;
 const LEAVE_MS = 250;
-const REFRESH_MS = 250;
 const GAP = 8;
 const MARGIN = 6;
 
@@ -77,7 +76,7 @@ export function createCardLayer(store, { root = document.body } = {}) {
   const box = el('aside', { class: 'xcard', 'data-testid': 'explain-card', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': 'xcard-title', tabindex: '-1', hidden: '' });
   root.append(box);
-  const st = { id: null, anchor: null, pinned: false, hoverTimer: null, leaveTimer: null, refresh: 0 };
+  const st = { id: null, anchor: null, pinned: false, hoverTimer: null, leaveTimer: null };
 
   function render() {
     const card = cardFor(st.id, contextOf(store, st.anchor));
@@ -211,12 +210,9 @@ export function createCardLayer(store, { root = document.body } = {}) {
   const onResize = () => { if (!box.hidden) place(); };
   window.addEventListener('resize', onResize);
 
-  // Live numbers: re-render the open card when what it reads changes, at most every REFRESH_MS
-  // (a live run changes something every step; each render is a repaint).
-  const refresh = () => {
-    if (box.hidden || st.refresh) return;
-    st.refresh = setTimeout(() => { st.refresh = 0; if (!box.hidden) render(); }, REFRESH_MS);
-  };
+  // Live numbers: re-render the open card when what it reads changes, at most every REDRAW_MS.
+  const soon = batched(() => { if (!box.hidden) render(); });
+  const refresh = () => { if (!box.hidden) soon(); };
   const offs = ['frame', 'metrics', 'insights', 'events', 'session', 'runInfo'].map((k) => store.on(k, refresh));
 
   return {
@@ -225,7 +221,7 @@ export function createCardLayer(store, { root = document.body } = {}) {
     close: () => closeCard(true),
     current: () => (box.hidden ? null : { id: st.id, pinned: st.pinned, placement: box.dataset.placement }),
     dispose() {
-      clearTimeout(st.refresh);
+      soon.cancel();
       offs.forEach((off) => off());
       document.removeEventListener('click', onClick);
       document.removeEventListener('pointerover', onOver);

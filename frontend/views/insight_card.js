@@ -29,7 +29,7 @@ function list(title, items) {
   return wrap;
 }
 
-const fillers = new WeakMap(); // card -> builds its body once
+const fillers = new WeakMap(); // card -> builds its body (once: it removes itself)
 
 export function openInsightCard(d) {
   fillers.get(d)?.();
@@ -44,14 +44,8 @@ export function insightCard(ins, { onJump, onReveal, open = false } = {}) {
     el('span', { class: 'ins-now', title: 'applies at the step on screen' }, 'now'),
     el('span', { class: 'ins-title' }, ins.title));
   d.append(sum);
-  let filled = false;
-  const fill = () => {
-    if (filled) return;
-    filled = true;
-    d.append(cardBody(ins, { onJump, onReveal }));
-  };
-  fillers.set(d, fill);
-  d.addEventListener('toggle', () => { if (d.open) fill(); });
+  fillers.set(d, () => { if (fillers.delete(d)) d.append(cardBody(ins, { onJump, onReveal })); });
+  d.addEventListener('toggle', () => { if (d.open) fillers.get(d)?.(); });
   if (open) openInsightCard(d);
   return d;
 }

@@ -15,10 +15,9 @@ import * as pb from '../state/playback.js';
 import { insightList, insightMarks, markAt } from '../state/insights.js';
 import { drawGlyph } from './chart_insights.js';
 import { SEVERITY_STYLE } from './theme.js';
-import { el } from './dom.js';
+import { batched, el } from './dom.js';
 
 const MARK_FAMILIES = ['event', 'parameter', 'probe'];
-const MARKS_MS = 250;
 const THUMB_INSET = 8; // px: the slider's thumb centre travels from here to width - here
 
 // Icons as inline SVG: glyphs like ⏮ are missing from many system fonts.
@@ -196,9 +195,8 @@ export function createPlaybackBar(store, { show, onPick }) {
   const offs = ['playback', 'frameIndex', 'frame', 'live'].map((k) => store.on(k, render));
   offs.push(store.on('frameIndex', follow));
   // Live, insights and frames arrive many times a second: the marks are drawn at most every
-  // MARKS_MS (a picked mark or another run at once).
-  let marksTimer = null;
-  const marksSoon = () => { if (!marksTimer) marksTimer = setTimeout(() => { marksTimer = null; drawMarks(); }, MARKS_MS); };
+  // REDRAW_MS (a picked mark or another run at once).
+  const marksSoon = batched(drawMarks);
   offs.push(...['insights', 'frameIndex'].map((k) => store.on(k, marksSoon)));
   offs.push(...['session', 'focusInsight'].map((k) => store.on(k, drawMarks)));
   render();
@@ -211,6 +209,6 @@ export function createPlaybackBar(store, { show, onPick }) {
       const tl = timelineOf();
       return shownMarks.map((m) => ({ id: m.id, step: m.step, x: r.left + markX(m, tl, r.width), y: r.top + r.height / 2 }));
     },
-    dispose: () => { cancelAnimationFrame(raf); clearTimeout(marksTimer); markObserver?.disconnect(); offs.forEach((off) => off()); },
+    dispose: () => { cancelAnimationFrame(raf); marksSoon.cancel(); markObserver?.disconnect(); offs.forEach((off) => off()); },
   };
 }

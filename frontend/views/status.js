@@ -4,8 +4,7 @@
 //
 // renderStatus(store) -> unsubscribe
 import { MISSING } from '../display/format.js';
-
-const STEP_MS = 250;
+import { batched } from './dom.js';
 
 export function renderStatus(store) {
   const el = document.getElementById('status');
@@ -42,14 +41,12 @@ export function renderStatus(store) {
     el.dataset.state = state;
     if (words !== lastText) { text.textContent = words; lastText = words; }
   }
-  // A live run's metrics arrive every step, hundreds a second for a small model: the step in the
-  // line moves at most every STEP_MS (each text change is a repaint); the rest shows at once.
-  let timer = null;
-  const soon = () => { if (!timer) timer = setTimeout(() => { timer = null; render(); }, STEP_MS); };
+  // The step in the line moves at most every REDRAW_MS (dom.js batched); the rest shows at once.
+  const soon = batched(render);
   const offs = ['hello', 'session', 'live', 'sessions', 'connection', 'loadError', 'report'].map((k) => store.on(k, render));
   offs.push(store.on('metrics', soon));
   render();
-  return () => { clearTimeout(timer); offs.forEach((off) => off()); };
+  return () => { soon.cancel(); offs.forEach((off) => off()); };
 }
 
 /** How a recorded run ended, in words: its status, or why there is none. */

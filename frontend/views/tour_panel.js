@@ -12,7 +12,7 @@
 // Keys while a tour runs (not while typing in a field): → or n next, ← or b back, p pause/resume,
 // Escape leave, 1-9 pick a prediction's choice.
 import * as E from '../tours/engine.js';
-import { el } from './dom.js';
+import { batched, el } from './dom.js';
 
 // el() with element children as well as text.
 const h = (tag, attrs = {}, ...kids) => {
@@ -21,7 +21,6 @@ const h = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-const REAPPLY_MS = 250;
 
 export function createTourPanel(store, { tours, insightList, seek, goLive, selectTab, compare }) {
   const byId = (id) => tours.find((t) => t.id === id) ?? null;
@@ -29,7 +28,6 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
   let nav = null;
   let saved = null;     // the page's view before the tour
   let applied = null;   // {index, step, found} what the current step last did to playback
-  let timer = null;
 
   // ---- DOM ----
   const menuBtn = h('button', { type: 'button', class: 'tour-menu-btn', 'data-testid': 'tour-menu',
@@ -196,7 +194,6 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
   // text's numbers and the highlighted chart region (live, an open span or the newest step moves
   // on); move playback again only when the anchor was not there before.
   function refresh() {
-    timer = null;
     if (!tour) return;
     const r = E.resolveStep(tour, nav.index, run());
     const current = !nav.paused && applied && applied.index === nav.index;
@@ -208,7 +205,8 @@ export function createTourPanel(store, { tours, insightList, seek, goLive, selec
     }
     render(r);
   }
-  const schedule = () => { if (tour && !timer) timer = setTimeout(refresh, REAPPLY_MS); };
+  const later = batched(refresh);
+  const schedule = () => { if (tour) later(); };
   for (const k of ['insights', 'metrics', 'frame', 'frameIndex', 'runInfo', 'compare', 'session']) store.on(k, schedule);
 
   // ---- navigation ----
